@@ -1,0 +1,49 @@
+"""Constrained scalar types shared by the contract models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pycountry
+from pydantic import AfterValidator, Field, StringConstraints
+
+from ..reference.countries import to_alpha2
+from ..reference.hs import canonical_hs
+
+
+def _country(value: str) -> str:
+    if to_alpha2(value) is None:
+        raise ValueError(f"unknown country {value!r}: use ISO 3166-1 alpha-2 (e.g. 'MY'), "
+                         "alpha-3, or an English or Chinese name")
+    return value
+
+
+def _hs(value: str) -> str:
+    if canonical_hs(value) is None:
+        raise ValueError(f"invalid HS code {value!r}: 4 to 10 digits, e.g. '8112.92' or '811292'")
+    return value
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"unknown ISO 4217 currency {value!r}")
+    return code
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Country = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=80),
+    AfterValidator(_country),
+    Field(examples=["MY"]),
+]
+HsCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=4, max_length=16),
+    AfterValidator(_hs),
+    Field(examples=["8112.92"]),
+]
+Currency = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]

@@ -1,0 +1,1 @@
+"""Reference data and normalisation: countries, HS codes, text folding, parties, derived facts."""

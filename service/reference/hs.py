@@ -1,0 +1,33 @@
+"""Harmonized System codes in any usual spelling: "8112.92", "811292", "8112 92", "8112.92.10"."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
+@lru_cache(maxsize=16384)
+def hs_digits(code: str) -> str | None:
+    """The bare digits of an HS code (4 to 10, even count), or None when it is not one."""
+    digits = _SEPARATORS.sub("", code)
+    if not digits.isdigit() or not 4 <= len(digits) <= 10 or len(digits) % 2:
+        return None
+    return digits
+
+
+@lru_cache(maxsize=16384)
+def canonical_hs(code: str) -> str | None:
+    """Dotted form: "8112", "8112.92", "8112.92.10", "8112.92.90.10"; None when invalid."""
+    digits = hs_digits(code)
+    if digits is None:
+        return None
+    parts = [digits[:4]] + [digits[i : i + 2] for i in range(4, len(digits), 2)]
+    return ".".join(parts)
+
+
+def hs_heading(code: str) -> str:
+    """The six-digit international heading (digits only) of a valid code, or fewer if shorter."""
+    digits = hs_digits(code) or ""
+    return digits[:6]
