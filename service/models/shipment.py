@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,7 +67,7 @@ class Document(_Strict):
     destination_country: Country | None = None
 
 
-EXAMPLE_SHIPMENT: dict[str, object] = {
+EXAMPLE_SHIPMENT: dict[str, Any] = {
     "reference": "PO-2025-0193",
     "ship_date": "2025-08-04",
     "exporter": {"name": "Guangxi Huaxin Metals Co", "country": "CN", "kind": "trader"},

@@ -1,0 +1,169 @@
+"""The app factory, the OpenAPI document, and ``write_openapi`` for ``assay openapi``."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as dist_version
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from ..engine import Ruleset
+from ..store import StoreError
+from .deps import Services
+from .metrics import Metrics, mark_process_dead
+from .middleware import EdgeMiddleware
+from .problems import PROBLEM_JSON, install_handlers
+from .routers import health, rules, screenings
+from .rulesets import RulesetHolder
+from .settings import Settings
+
+log = logging.getLogger("assay.api")
+
+DESCRIPTION = """\
+Assay screens export shipments of strategic minerals from China (gallium, germanium, antimony,
+graphite, rare earths, tungsten and the other dual-use items) for smuggling red flags. Every
+finding cites the source text it comes from.
+
+Errors are RFC 9457 `application/problem+json`; a 422 lists each bad field in `errors` with
+`loc`, a JSON pointer into the request part named by `in`. Every response carries
+`X-Request-ID` (echoed when the request sends one). POSTs accept `Idempotency-Key`.
+"""
+
+
+def _version() -> str:
+    try:
+        return dist_version("assay")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new, independent app. Nothing is opened until the server starts it (the lifespan):
+    then the store opens and the ruleset loads, and a bad ruleset stops the start."""
+    settings = settings or Settings()
+    metrics = Metrics()
+
+    def ruleset_changed(ruleset: Ruleset) -> None:
+        metrics.set_ruleset(ruleset.version, len(ruleset.rules))
+
+    services = Services(
+        settings=settings, metrics=metrics,
+        rulesets=RulesetHolder(settings.rules_dir, settings.seeds_dir, on_change=ruleset_changed),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        store = services.open_store()
+        ruleset = services.rulesets.load()
+        # The ruleset and everything imported live as long as the process: keep them out of
+        # the collector's way so that large batches do not pay for traversing them.
+        gc.collect()
+        gc.freeze()
+        log.info("serving ruleset %s (%d rules) on %s", ruleset.version, len(ruleset.rules),
+                 store.backend)
+        try:
+            if store.revision() != store.expected_revision():
+                log.warning("database schema is not at %s: run `assay db upgrade`",
+                            store.expected_revision())
+        except StoreError as exc:
+            log.warning("database not reachable at startup: %s", exc)
+        try:
+            yield
+        finally:
+            services.close_store()
+            mark_process_dead(os.getpid())
+
+    app = FastAPI(
+        title="Assay", version=_version(), description=DESCRIPTION, lifespan=lifespan,
+        docs_url="/docs", redoc_url=None,
+    )
+    app.state.services = services
+    install_handlers(app)
+
+    def body_limit(path: str) -> int:
+        if path.endswith(":batch"):
+            return settings.max_batch_body_bytes
+        return settings.max_body_bytes
+
+    app.add_middleware(EdgeMiddleware, metrics=metrics, body_limit=body_limit)
+    app.include_router(screenings.router)
+    app.include_router(rules.router)
+    app.include_router(health.router)
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _finish_openapi(get_openapi(
+                title=app.title, version=app.version, description=app.description,
+                routes=app.routes, tags=TAGS,
+            ))
+        return app.openapi_schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment (uvicorn's ``--factory`` target)."""
+    return create_app(Settings())
+
+
+TAGS = [
+    {"name": "screenings", "description": "Screen shipments and read stored screenings."},
+    {"name": "rules", "description": "The serving ruleset."},
+    {"name": "sources", "description": "The source articles rules cite."},
+    {"name": "checklist", "description": "What a kind of shipment needs before it leaves."},
+    {"name": "operations", "description": "Health, readiness and metrics."},
+]
+
+_REQUEST_ID = {
+    "X-Request-ID": {
+        "description": "the request's id: echoed from the request, or generated",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _finish_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Error responses as problem+json, X-Request-ID on every response, a catch-all default."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            responses.setdefault("default", {"description": "Error (problem details)"})
+            for status, response in responses.items():
+                if status == "default" or int(status) >= 400:
+                    response["content"] = {PROBLEM_JSON: {"schema": problem_ref}}
+                    if status == "422":
+                        response["description"] = "Invalid request: `errors` lists each bad field"
+                response.setdefault("headers", {}).update(_REQUEST_ID)
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
+def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
+    """The OpenAPI document of the app (nothing is started or opened)."""
+    return create_app(settings or Settings()).openapi()
+
+
+def render_openapi(settings: Settings | None = None) -> str:
+    """The OpenAPI document as the text ``openapi/openapi.json`` holds."""
+    return json.dumps(openapi_document(settings), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_openapi(path: Path | str = Path("openapi/openapi.json")) -> Path:
+    """Write the OpenAPI document to ``path`` (parents created); ``assay openapi`` calls this."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_openapi(), encoding="utf-8")
+    return target

@@ -1,0 +1,298 @@
+"""Screenings: screen and store one shipment or a batch, read one back, list them by page.
+
+Stores go through the store's group-commit writer and reads run in the threadpool. A 201 (or
+the batch's 200) is sent only after the transaction that stored the screenings has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from ...engine import evaluate
+from ...engine.schema import RedFlag
+from ...ids import new_screening_id
+from ...models import Screening, Shipment
+from ...models.screening import Decision, ReviewStatus
+from ...store import (
+    Cursor,
+    IdempotencyKeyTaken,
+    IdempotencyRecord,
+    IdempotencyWrite,
+    ScreeningFilter,
+)
+from ..deps import RulesetDep, ServicesDep, StoreDep
+from ..examples import EXAMPLE_SCREENING
+from ..params import IsoDate, IsoDateTime
+from ..problems import field_errors, problem_dict
+from ..schemas import BatchRequest, BatchResponse, ScreeningPage
+from .common import problem_responses
+
+router = APIRouter(prefix="/v1", tags=["screenings"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
+        description="Makes a retry safe: the same key with the same request returns the first "
+                    "response (with `Idempotent-Replayed: true`); the same key with another "
+                    "request is 409.",
+    ),
+]
+AsOf = Annotated[
+    IsoDate | None,
+    Query(description="Evaluate the rules at this date instead of the shipment's ship_date."),
+]
+JSON = "application/json"
+LOCATION = {"Location": {"description": "the new screening", "schema": {"type": "string"}}}
+
+
+def _fingerprint(route: str, as_of: dt.date | None, body: bytes) -> str:
+    digest = hashlib.sha256(f"{route}\n{as_of or ''}\n".encode())
+    digest.update(body)
+    return digest.hexdigest()
+
+
+def _screening_json(screening: Screening) -> bytes:
+    return screening.model_dump_json(by_alias=True).encode()
+
+
+def _screening_response(screening: Screening, *, replayed: bool = False) -> Response:
+    headers = {"Location": f"/v1/screenings/{screening.id}"}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(_screening_json(screening), status_code=201, headers=headers, media_type=JSON)
+
+
+def _check_fingerprint(record: IdempotencyRecord, fingerprint: str) -> None:
+    if record.fingerprint != fingerprint:
+        raise HTTPException(
+            409, f"Idempotency-Key {record.key!r} was used with a different request; "
+                 "use a new key for a new request",
+        )
+
+
+def _recorded(services: ServicesDep, key: str) -> IdempotencyRecord | None:
+    with services.store.transaction() as repo:
+        return repo.get_idempotency(key)
+
+
+@router.post(
+    "/screenings",
+    status_code=201,
+    response_model=Screening,
+    operation_id="createScreening",
+    summary="Screen one shipment and store the screening",
+    responses={
+        201: {"headers": LOCATION,
+              "content": {JSON: {"example": EXAMPLE_SCREENING}}},
+        **problem_responses(409, 413, 415, 422, 503),
+    },
+)
+async def create_screening(
+    shipment: Shipment,
+    services: ServicesDep,
+    ruleset: RulesetDep,
+    idempotency_key: IdempotencyKey = None,
+    as_of: AsOf = None,
+) -> Response:
+    # Evaluation is pure CPU work (well under a millisecond): it runs inline, and only the
+    # database work goes to the threadpool, in one hop.
+    fingerprint = ""
+    if idempotency_key is not None:
+        fingerprint = _fingerprint("POST /v1/screenings", as_of,
+                                   shipment.model_dump_json().encode())
+        record = await run_in_threadpool(_recorded, services, idempotency_key)
+        if record is not None:
+            return await run_in_threadpool(_replay_one, services, record, fingerprint)
+    screening = evaluate(ruleset, shipment, as_of).model_copy(update={"id": new_screening_id()})
+    idempotency = None
+    if idempotency_key is not None:
+        idempotency = IdempotencyWrite(key=idempotency_key, fingerprint=fingerprint,
+                                       status_code=201, result={"screening_id": screening.id})
+    try:
+        # Resolves after the commit: the 201 is never sent for something not stored.
+        [stored] = await asyncio.wrap_future(
+            services.writer.submit([screening], idempotency=idempotency))
+    except IdempotencyKeyTaken:  # a concurrent request with the same key committed first
+        record = await run_in_threadpool(_recorded, services, idempotency_key or "")
+        if record is None:
+            raise
+        return await run_in_threadpool(_replay_one, services, record, fingerprint)
+    services.metrics.count_screening(stored.decision)
+    return _screening_response(stored)
+
+
+def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: str) -> Response:
+    _check_fingerprint(record, fingerprint)
+    screening_id = record.result.get("screening_id")
+    if record.status_code != 201 or not isinstance(screening_id, str):
+        raise HTTPException(409, f"Idempotency-Key {record.key!r} belongs to another operation")
+    with services.store.transaction() as repo:
+        screening = repo.get_screening(screening_id)
+    return _screening_response(screening, replayed=True)
+
+
+@router.post(
+    "/screenings:batch",
+    status_code=200,
+    response_model=BatchResponse,
+    operation_id="createScreeningBatch",
+    summary="Screen up to 1,000 shipments; one result or one problem per shipment, in order",
+    responses=problem_responses(409, 413, 415, 422, 503),
+)
+def create_screening_batch(
+    batch: BatchRequest,
+    services: ServicesDep,
+    ruleset: RulesetDep,
+    idempotency_key: IdempotencyKey = None,
+    as_of: AsOf = None,
+) -> Response:
+    fingerprint = ""
+    if idempotency_key is not None:
+        canonical = json.dumps(batch.shipments, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False, default=str)
+        fingerprint = _fingerprint("POST /v1/screenings:batch", as_of, canonical.encode())
+        record = _recorded(services, idempotency_key)
+        if record is not None:
+            return _replay_batch(services, record, fingerprint)
+
+    outcomes: list[Screening | dict[str, Any]] = []
+    screenings: list[Screening] = []
+    for index, item in enumerate(batch.shipments):
+        try:
+            shipment = Shipment.model_validate(item)
+        except ValidationError as exc:
+            errors = field_errors(
+                [{**e, "loc": ("shipments", index, *e["loc"])} for e in exc.errors()],
+                where="body",
+            )
+            n = len(errors)
+            outcomes.append(problem_dict(422, detail=f"{n} invalid field{'s' * (n != 1)}",
+                                         errors=errors))
+            continue
+        screening = evaluate(ruleset, shipment, as_of).model_copy(
+            update={"id": new_screening_id()})
+        screenings.append(screening)
+        outcomes.append(screening)
+
+    idempotency = None
+    if idempotency_key is not None:
+        recorded = [
+            {"status": 201, "id": o.id} if isinstance(o, Screening)
+            else {"status": 422, "problem": o}
+            for o in outcomes
+        ]
+        idempotency = IdempotencyWrite(key=idempotency_key, fingerprint=fingerprint,
+                                       status_code=200, result={"results": recorded})
+    try:
+        future = services.writer.submit(screenings, idempotency=idempotency)
+        stored = {s.id: s for s in future.result()}
+    except IdempotencyKeyTaken:
+        record = _recorded(services, idempotency_key or "")
+        if record is None:
+            raise
+        return _replay_batch(services, record, fingerprint)
+    for screening in stored.values():
+        services.metrics.count_screening(screening.decision)
+    results = [stored[o.id] if isinstance(o, Screening) else o for o in outcomes]
+    return _batch_response(results)
+
+
+def _batch_response(results: Sequence[Screening | dict[str, Any]],
+                    *, replayed: bool = False) -> Response:
+    parts: list[bytes] = []
+    for result in results:
+        if isinstance(result, Screening):
+            parts.append(b'{"status":201,"screening":' + _screening_json(result) + b"}")
+        else:
+            parts.append(b'{"status":422,"problem":'
+                         + json.dumps(result, ensure_ascii=False).encode() + b"}")
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return Response(b'{"results":[' + b",".join(parts) + b"]}", status_code=200,
+                    headers=headers, media_type=JSON)
+
+
+def _replay_batch(services: ServicesDep, record: IdempotencyRecord, fingerprint: str
+                  ) -> Response:
+    _check_fingerprint(record, fingerprint)
+    recorded = record.result.get("results")
+    if record.status_code != 200 or not isinstance(recorded, list):
+        raise HTTPException(409, f"Idempotency-Key {record.key!r} belongs to another operation")
+    with services.store.transaction() as repo:
+        found = repo.get_screenings([r["id"] for r in recorded if r.get("status") == 201])
+    results: list[Screening | dict[str, Any]] = [
+        found[r["id"]] if r.get("status") == 201 else r["problem"] for r in recorded
+    ]
+    return _batch_response(results, replayed=True)
+
+
+@router.get(
+    "/screenings/{screening_id}",
+    response_model=Screening,
+    operation_id="getScreening",
+    summary="One stored screening",
+    responses={200: {"content": {JSON: {"example": EXAMPLE_SCREENING}}},
+               **problem_responses(404, 422, 503)},
+)
+def get_screening(
+    screening_id: Annotated[str, Path(min_length=1, max_length=64,
+                                      examples=["scr_01JD3X5Q7Z8K9M2N4P6R8T0V2W"])],
+    store: StoreDep,
+) -> Response:
+    with store.transaction() as repo:
+        screening = repo.get_screening(screening_id)
+    return Response(_screening_json(screening), media_type=JSON)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+@router.get(
+    "/screenings",
+    response_model=ScreeningPage,
+    operation_id="listScreenings",
+    summary="Stored screenings, newest first, in cursor pages",
+    description="Pages are keyed on (created_at, id): screenings stored while a client walks "
+                "the pages appear before its first page and never shift later pages.",
+    responses=problem_responses(422, 503),
+)
+def list_screenings(
+    services: ServicesDep,
+    decision: Annotated[Decision | None, Query()] = None,
+    red_flag: Annotated[RedFlag | None, Query()] = None,
+    status: Annotated[ReviewStatus | None, Query(description="review status")] = None,
+    reference: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    since: Annotated[IsoDateTime | None, Query(
+        description="created at or after (ISO 8601; UTC when no offset)")] = None,
+    until: Annotated[IsoDateTime | None, Query(
+        description="created before (ISO 8601; UTC when no offset)")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> Response:
+    settings = services.settings
+    after = Cursor.decode(cursor) if cursor is not None else None
+    where = ScreeningFilter(
+        decision=decision, red_flag=red_flag, status=status, reference=reference,
+        since=_utc(since), until=_utc(until),
+    )
+    size = min(limit or settings.page_limit_default, settings.page_limit_max)
+    with services.store.transaction() as repo:
+        page = repo.list_screenings(where=where, limit=size, after=after)
+    items = b",".join(_screening_json(s) for s in page.items)
+    next_cursor = json.dumps(page.next_cursor.encode() if page.next_cursor else None)
+    body = b'{"items":[' + items + b'],"next_cursor":' + next_cursor.encode() + b"}"
+    return Response(body, media_type=JSON)
+

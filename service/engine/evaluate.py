@@ -1,0 +1,89 @@
+"""Evaluation: a pure function of a ruleset, a shipment and a date. No I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..models import ChecklistItem, Finding, Screening, Shipment
+from ..models.construct import construct
+from ..reference.facts import Facts
+from .ruleset import ChecklistRule, CompiledRule, Ruleset
+
+
+def evaluate(ruleset: Ruleset, shipment: Shipment, as_of: dt.date | None = None) -> Screening:
+    """Screen one validated shipment at `as_of` (default: its ship date)."""
+    day = as_of or shipment.ship_date
+    facts, normalised = ruleset.tables.derive(shipment, day)
+    findings: list[Finding] = []
+    if ruleset.scope.test(facts, facts):
+        plan, rules = ruleset.plan, ruleset.rules
+        atoms, rule_atoms = plan.atoms, plan.rule_atoms
+        known: list[bool | None] = [None] * len(atoms)
+        for i in plan.candidates(facts):
+            rule = rules[i]
+            start, end = rule.window
+            if not start <= day <= end:
+                continue
+            for a in rule_atoms[i]:
+                holds = known[a]
+                if holds is None:
+                    holds = known[a] = atoms[a](facts, facts)
+                if not holds:
+                    break
+            else:
+                findings.append(_finding(rule, facts))
+    checklist = [_check(item, facts) for item in ruleset.checklist]
+    decision, score = decide(ruleset, findings)
+    # Everything here was validated on the way in or built from a validated ruleset.
+    return construct(Screening,
+        id=None, reference=shipment.reference, as_of=day, ruleset=ruleset.ref,
+        decision=decision, risk_score=score, findings=findings, checklist=checklist,
+        normalised=normalised, created_at=None, review=None)
+
+
+def _finding(rule: CompiledRule, facts: Facts) -> Finding:
+    spec = rule.spec
+    return construct(Finding,
+        rule_id=spec.id, red_flag=spec.red_flag, title=spec.title, category=spec.category,
+        severity=spec.severity, message=rule.render(facts),
+        evidence=rule.condition.explain(facts, facts, ""), citations=list(rule.citations),
+        action=spec.action)
+
+
+def _check(item: ChecklistRule, facts: Facts) -> ChecklistItem:
+    if not item.applies.test(facts, facts):
+        return item.answers["not_applicable"]
+    return item.answers["provided" if item.provided.test(facts, facts) else "missing"]
+
+
+def decide(ruleset: Ruleset, findings: list[Finding]) -> tuple[str, int]:
+    """Decision and risk score from policy.yaml."""
+    policy = ruleset.policy
+    score = min(policy.score_cap, sum(policy.severity_points[f.severity] for f in findings))
+    hold_score = policy.decision.hold_score
+    if any(f.red_flag in policy.decision.hold_flags for f in findings) or (
+        hold_score is not None and score >= hold_score
+    ):
+        return "hold", score
+    return ("review", score) if findings else ("clear", score)
+
+
+def checklist_for(ruleset: Ruleset, *, hs_code: str, destination: str,
+                  ship_date: dt.date) -> list[ChecklistItem]:
+    """What a direct shipment of goods under `hs_code` to `destination` needs before it is sent.
+
+    The goods are described by the controlled item their heading belongs to, so the
+    answer is the checklist of a shipment that has not gathered any document yet.
+    """
+    items = ruleset.tables.items.by_heading(hs_code)
+    party = {"name": "(end user)", "country": destination, "kind": "end_user"}
+    shipment = Shipment.model_validate({
+        "reference": "checklist", "ship_date": ship_date,
+        "exporter": {"name": "(exporter)", "country": "CN"},
+        "consignee": party, "end_user": party,
+        "goods": [{"description": items[0].name if items else "goods", "hs_code": hs_code,
+                   "quantity": 1, "unit": "kg"}],
+        "route": {"origin_country": "CN", "destination_country": destination},
+        "transport_mode": "sea"})
+    facts, _ = ruleset.tables.derive(shipment, ship_date)
+    return [_check(item, facts) for item in ruleset.checklist]

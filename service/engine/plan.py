@@ -1,0 +1,154 @@
+"""The evaluation plan: rule conditions split into shared atoms, plus an index.
+
+Each rule's condition is a conjunction; its conjuncts ("atoms") are compiled once per
+distinct text, so a guard that many rules share (`controlled_goods: {present: true}`) is
+tested once per shipment and remembered. Rules whose condition includes a membership
+test on a root field (`transport_mode: {in: [post, courier]}`, `route.transit_countries:
+{any_in: "@transshipment_hubs"}`) are indexed by the values that can satisfy it: a
+shipment touches only the rules its own values select, plus the rules without such a
+test. Both are exact: a rule fires under the plan exactly when its whole condition holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .compiler import Compiled, Context, all_of, compile_condition
+from .fields import FieldType, getter, resolve
+from .yaml_loader import Mark, Node
+
+Getter = Callable[[Any], Any]
+
+
+def _canonical(node: Any) -> str:
+    return json.dumps(node, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def conjuncts(node: Any) -> list[tuple[Any, Mark]]:
+    """The top-level conjuncts of a condition, each as a one-key mapping with its marks."""
+    if not isinstance(node, Node):
+        return [(node, getattr(node, "mark", (1, 1)))]
+    out: list[tuple[Any, Mark]] = []
+    for key, value in node.items():
+        if key == "all" and isinstance(value, list) and value:
+            for item in value:
+                out.extend(conjuncts(item))
+            continue
+        part = Node({key: value})
+        part.mark = node.key_marks[key]
+        part.key_marks, part.value_marks = {key: node.key_marks[key]}, {
+            key: node.value_marks[key]}
+        out.append((part, part.mark))
+    return out
+
+
+@dataclass
+class _Index:
+    get: Getter
+    many: bool
+    rules: dict[Any, list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    atoms: tuple[Callable[[Any, Any], bool], ...]
+    rule_atoms: tuple[tuple[int, ...], ...]
+    indexes: tuple[tuple[Getter, bool, dict[Any, tuple[int, ...]]], ...]
+    always: frozenset[int]
+
+    def candidates(self, facts: Any) -> list[int]:
+        """The rules this shipment's values can satisfy, in rule order."""
+        chosen = set(self.always)
+        for get, many, table in self.indexes:
+            value = get(facts)
+            if many:
+                for v in value or ():
+                    hit = table.get(v)
+                    if hit:
+                        chosen.update(hit)
+            else:
+                hit = table.get(value)
+                if hit:
+                    chosen.update(hit)
+        return sorted(chosen)
+
+
+class PlanBuilder:
+    """Collects rule conditions into shared atoms and an index."""
+
+    def __init__(self, root: FieldType) -> None:
+        self.root = root
+        self.atom_ids: dict[str, int] = {}
+        self.atoms: list[Compiled] = []
+        self.rule_atoms: list[tuple[int, ...]] = []
+        self.indexes: dict[str, _Index] = {}
+        self.always: set[int] = set()
+
+    def add(self, node: Any, ctx: Context, mark: Mark) -> Compiled:
+        """Add a rule's condition; returns the whole condition (for explanations)."""
+        rule = len(self.rule_atoms)
+        parts: list[Compiled] = []
+        ids: list[int] = []
+        indexed = False
+        for part, part_mark in conjuncts(node):
+            key = _canonical(part)
+            if key not in self.atom_ids:
+                self.atom_ids[key] = len(self.atoms)
+                self.atoms.append(compile_condition(part, self.root, ctx, part_mark))
+            ids.append(self.atom_ids[key])
+            parts.append(self.atoms[self.atom_ids[key]])
+            if not indexed:
+                indexed = self._index(part, ctx, rule)
+        if not indexed:
+            self.always.add(rule)
+        self.rule_atoms.append(tuple(ids))
+        return parts[0] if len(parts) == 1 else all_of(parts)
+
+    def _index(self, part: Any, ctx: Context, rule: int) -> bool:
+        """Index the rule under this conjunct's values when it is a membership test."""
+        if not isinstance(part, dict) or len(part) != 1:
+            return False
+        (path, spec), = part.items()
+        if path in ("all", "any", "not") or path.startswith("$"):
+            return False
+        if not isinstance(spec, dict):
+            spec = {"equals": spec}
+        if len(spec) != 1:
+            return False
+        (op, operand), = spec.items()
+        ftype = resolve(self.root, path)
+        if isinstance(ftype, str):
+            return False
+        many = ftype.kind == "list"
+        kind = ftype.item.kind if many and ftype.item else ftype.kind
+        if kind != "str" or (op == "any_in") != many or op not in ("in", "equals", "any_in"):
+            return False
+        values = self._values(operand, ctx)
+        if values is None:
+            return False
+        index = self.indexes.setdefault(f"{path}|{many}", _Index(getter(path), many))
+        for value in values:
+            index.rules.setdefault(value, []).append(rule)
+        return True
+
+    @staticmethod
+    def _values(operand: Any, ctx: Context) -> list[Any] | None:
+        if isinstance(operand, str) and operand.startswith("$"):
+            return None
+        if isinstance(operand, str) and operand.startswith("@"):
+            named = ctx.lists.get(operand[1:])
+            return None if named is None else [*named.values, *named.terms]
+        if isinstance(operand, list):
+            return operand if all(isinstance(v, str | int | float) for v in operand) else None
+        return [operand] if isinstance(operand, str | int | float | bool) else None
+
+    def build(self) -> Plan:
+        return Plan(
+            atoms=tuple(a.test for a in self.atoms),
+            rule_atoms=tuple(self.rule_atoms),
+            indexes=tuple((ix.get, ix.many, {k: tuple(v) for k, v in ix.rules.items()})
+                          for ix in self.indexes.values()),
+            always=frozenset(self.always))

@@ -1,0 +1,501 @@
+"""Controlled items: which dual-use item a goods description names, and under which HS headings.
+
+The catalogue is built once from `rules/lists/controlled_items.yaml` and compiles all names and
+formulas of all items into one regular expression, so naming an item is one regex scan:
+
+- names (English, Chinese) match case- and width-insensitively, as whole words where they start or
+  end with a Latin letter or digit, with any punctuation or spacing between their words;
+- formulas (GaAs, GeO2, Dy2O3) match case-sensitively as whole tokens, so "Ga" never matches "Gas";
+- when several items are named, the highest `priority` wins, then the longest name; the winner's
+  thresholds (purity, composition) decide, and a winner that fails them means "not controlled"
+  ("antimony trioxide 99.5%" never falls back to antimony metal).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any, Literal
+
+from .hs import hs_digits, hs_heading
+
+__all__ = [
+    "ControlledItem",
+    "ItemCatalogue",
+    "ItemMatch",
+    "Threshold",
+    "compile_terms",
+    "description_facts",
+    "normalise",
+]
+
+# Traditional forms of the characters the lists use, so 釹鐵硼 and 高純鎵 match 钕铁硼 and 高纯镓.
+_TRADITIONAL = str.maketrans(
+    "鎵鍺銻鎢鏑鋱釹鐵釤釓鑥鈧釔鈥鉺銩銪鐿鈷銦鉍鉬純錠礦鱗剛輪線鋸靶鑽製廢樣品雜藏運貨軍導彈鎳銅",
+    "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜",
+)
+_SPACE = re.compile(r"\s+")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_WORD_SPLIT = re.compile(r"[^\w%+]+|_")
+_SEP = r"[\W_]*"  # between the words of a name: nothing, spaces, hyphens, brackets
+
+Op = Literal[">", ">=", "<", "<="]
+_OPS: dict[str, Any] = {
+    ">": float.__gt__,
+    ">=": float.__ge__,
+    "<": float.__lt__,
+    "<=": float.__le__,
+}
+_PROPERTIES = frozenset({"purity_pct", "flexural_strength_mpa", "density_g_cm3", "contains_any"})
+
+
+@lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """NFKC (full-width to half-width, subscripts to digits), traditional to simplified for the
+    listed characters, whitespace collapsed. Case is kept: formulas are case-sensitive."""
+    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _name_key(term: str) -> tuple[str, ...]:
+    """The words of a name, normalised and lower-cased: two names with the same key are one name."""
+    words = tuple(w.lower() for w in _WORD_SPLIT.split(normalise(term)) if w)
+    if not words:
+        raise ValueError(f"name {term!r} has no letters or digits")
+    return words
+
+
+def _formula_key(formula: str) -> str:
+    text = normalise(formula)
+    if not text or " " in text or not _ALNUM.match(text[0]):
+        raise ValueError(f"formula {formula!r} must be one token starting with a letter")
+    return text
+
+
+@dataclass(slots=True)
+class _Node:
+    children: dict[str, _Node] = field(default_factory=dict)
+    key: object = None  # what ends here (a name key or a formula), None when nothing does
+
+
+_SEP_KEY = " "
+
+
+class _TrieBuilder:
+    """Names and formulas as two character tries, emitted as one regex whose only capturing groups
+    are empty markers at the ends of names: `match.lastindex` tells which name matched, and at any
+    position the longest name is tried first, so a scan costs little more than one pass."""
+
+    def __init__(self) -> None:
+        self._names = _Node()
+        self._formulas = _Node()
+
+    def add_name(self, term: str) -> tuple[str, ...]:
+        key = _name_key(term)
+        node = self._names
+        for i, word in enumerate(key):
+            for char in ((_SEP_KEY,) if i else ()) + tuple(word):
+                node = node.children.setdefault(char, _Node())
+        node.key = key
+        return key
+
+    def add_formula(self, formula: str) -> str:
+        key = _formula_key(formula)
+        node = self._formulas
+        for char in key:
+            node = node.children.setdefault(char, _Node())
+        node.key = key
+        return key
+
+    def build(self) -> tuple[re.Pattern[str], tuple[object, ...]]:
+        keys: list[object] = []
+        names = self._root(self._names, keys, plural=True)
+        formulas = self._root(self._formulas, keys, plural=False)
+        parts = [f"(?i:{names})" if names else "", formulas]
+        body = "|".join(p for p in parts if p)
+        if not body:
+            return re.compile(r"(?!x)x"), ()
+        # A cheap first-character test in front lets the scan skip most positions.
+        firsts = {c for k in self._names.children for c in (k, k.upper())} | set(
+            self._formulas.children
+        )
+        lead = "".join(re.escape(c) for c in sorted(firsts))
+        return re.compile(f"(?=[{lead}])(?:{body})"), tuple(keys)
+
+    def _root(self, root: _Node, keys: list[object], *, plural: bool) -> str:
+        branches = []
+        for char, child in root.children.items():
+            head = "(?<![A-Za-z0-9])" if _ALNUM.match(char) else ""
+            branches.append(head + re.escape(char) + self._emit(child, char, keys, plural))
+        return "|".join(branches)
+
+    def _emit(self, node: _Node, last: str, keys: list[object], plural: bool) -> str:
+        branches = []
+        for char, child in node.children.items():
+            step = _SEP if char == _SEP_KEY else re.escape(char)
+            branches.append(step + self._emit(child, char, keys, plural))
+        if node.key is not None:
+            keys.append(node.key)
+            if _ALNUM.match(last):
+                tail = "(?:e?s)?(?![A-Za-z0-9])" if plural else "(?![A-Za-z0-9])"
+            else:
+                tail = ""
+            branches.append(tail + "()")
+        if len(branches) == 1:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")"
+
+
+def compile_terms(terms: Iterable[str], formulas: Iterable[str] = ()) -> re.Pattern[str]:
+    """One pattern for a keyword list, with the matching rules of the catalogue (apply it to
+    `normalise(text)`): names case-insensitive as whole words, formulas case-sensitive tokens."""
+    builder = _TrieBuilder()
+    for term in terms:
+        builder.add_name(term)
+    for formula in formulas:
+        builder.add_formula(formula)
+    return builder.build()[0]
+
+
+# ---- facts a threshold needs, parsed from the description only when a threshold is checked
+
+_PCT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%")
+_NINES = re.compile(r"(?<![A-Za-z0-9.])([3-9])N(5)?(?![A-Za-z0-9])")
+_MPA = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mpa)(?![A-Za-z])")
+_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
+_NEGATED_BEFORE = re.compile(r"(?i:\b(?:no|non|without|zero|free of)[\s-]*)$|(?:不含|无|非)$")
+_NEGATED_AFTER = re.compile(r"^(?i:[\s-]*free\b)|^(?:-?free)")
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptionFacts:
+    """Purity, flexural strength and density as stated in a description (None when unstated)."""
+
+    purity_pct: float | None
+    flexural_strength_mpa: float | None
+    density_g_cm3: float | None
+
+
+def description_facts(text: str) -> DescriptionFacts:
+    """Purity is the largest percentage of at least 50 % or a "5N"-style grade; strength and
+    density are the largest MPa and g/cm3 values stated."""
+    text = normalise(text)
+    purities = [float(v) for v in _PCT.findall(text) if 50.0 <= float(v) <= 100.0]
+    for nines, five in _NINES.findall(text):
+        purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
+    strengths = [float(v) for v in _MPA.findall(text)]
+    densities = [float(v) for v in _DENSITY.findall(text)]
+    return DescriptionFacts(
+        purity_pct=max(purities, default=None),
+        flexural_strength_mpa=max(strengths, default=None),
+        density_g_cm3=max(densities, default=None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A condition of the announcement: a stated value compared with a limit, or a composition
+    (`contains_any`: the description must name one of some elements, not negated as "Dy-free")."""
+
+    property: str
+    op: Op | None
+    value: float | None
+    controlled_when_unstated: bool
+    pattern: re.Pattern[str] | None = None
+
+    def holds(self, text: str, facts: DescriptionFacts) -> bool:
+        """Whether the item stays controlled under this condition (`text` is normalised)."""
+        if self.pattern is not None:
+            for m in self.pattern.finditer(text):
+                before, after = (
+                    text[max(0, m.start() - 12) : m.start()],
+                    text[m.end() : m.end() + 6],
+                )
+                if not (_NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after)):
+                    return True
+            return self.controlled_when_unstated
+        stated: float | None = getattr(facts, self.property)
+        if stated is None:
+            return self.controlled_when_unstated
+        assert self.op is not None and self.value is not None
+        return bool(_OPS[self.op](stated, self.value))
+
+
+@dataclass(frozen=True, slots=True)
+class ControlledItem:
+    """One controlled item with its legal window; dates are inclusive."""
+
+    id: str
+    group: str
+    name: str
+    announcement: str
+    effective_from: date
+    effective_until: date | None
+    suspended_from: date | None
+    suspended_until: date | None
+    verified_until: date | None
+    headings: frozenset[str]
+    hs_codes: tuple[str, ...]
+    terms: tuple[str, ...]
+    formulas: tuple[str, ...]
+    priority: int
+    thresholds: tuple[Threshold, ...]
+    source: str
+
+    def suspended(self, on: date) -> bool:
+        """True while a recorded suspension covers `on`."""
+        return (
+            self.suspended_from is not None
+            and self.suspended_until is not None
+            and self.suspended_from <= on <= self.suspended_until
+        )
+
+    def in_force(self, on: date) -> bool:
+        """The recorded regime: inside the effective window and not suspended. Past
+        `verified_until` this is the literal reading of the record, not a verified fact:
+        callers must also ask `unverified(on)`."""
+        if on < self.effective_from:
+            return False
+        if self.effective_until is not None and on > self.effective_until:
+            return False
+        return not self.suspended(on)
+
+    def unverified(self, on: date) -> bool:
+        """True when `on` is past the last date whose status is verified."""
+        return self.verified_until is not None and on > self.verified_until
+
+    def controlled(self, description: str) -> bool:
+        """Whether this item's thresholds hold for the description."""
+        text = normalise(description)
+        facts = description_facts(text)
+        return all(t.holds(text, facts) for t in self.thresholds)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMatch:
+    """What named the item: the matched text and its span in `normalise(description)`."""
+
+    item: ControlledItem
+    matched: str
+    span: tuple[int, int]
+
+
+class ItemCatalogue:
+    """All controlled items, one compiled pattern over their names and formulas."""
+
+    __slots__ = ("_by_heading", "_by_id", "_group_items", "_items", "_pattern")
+
+    def __init__(self, items: Sequence[ControlledItem]) -> None:
+        self._items = tuple(items)
+        self._by_id = {item.id: item for item in self._items}
+        if len(self._by_id) != len(self._items):
+            raise ValueError("controlled item ids must be unique")
+        builder = _TrieBuilder()
+        owners: dict[object, list[int]] = {}
+        for index, item in enumerate(self._items):
+            for term in item.terms:
+                owners.setdefault(builder.add_name(term), []).append(index)
+            for formula in item.formulas:
+                owners.setdefault(builder.add_formula(formula), []).append(index)
+        self._pattern, keys = builder.build()
+        self._group_items = tuple(tuple(dict.fromkeys(owners[k])) for k in keys)
+        by_heading: dict[str, list[ControlledItem]] = {}
+        for item in self._items:
+            for heading in sorted(item.headings):
+                by_heading.setdefault(heading, []).append(item)
+        self._by_heading = {h: tuple(v) for h, v in by_heading.items()}
+
+    @classmethod
+    def from_entries(cls, entries: Sequence[Mapping[str, Any]]) -> ItemCatalogue:
+        """Build from controlled_items.yaml entries; ValueError names the bad entry and field."""
+        items: list[ControlledItem] = []
+        for index, entry in enumerate(entries):
+            try:
+                items.append(_item(entry))
+            except _FieldError as err:
+                ident = entry.get("id") if isinstance(entry, Mapping) else None
+                label = f"entry {index}" + (f" ({ident})" if isinstance(ident, str) else "")
+                raise ValueError(
+                    f"controlled_items {label}: field {err.field!r}: {err.reason}"
+                ) from None
+        return cls(items)
+
+    def match(self, description: str) -> ItemMatch | None:
+        """The controlled item a description names, with what named it; None when none, or
+        when the most specific item named fails its thresholds."""
+        text = normalise(description)
+        best: tuple[tuple[int, int], re.Match[str], tuple[int, ...]] | None = None
+        for m in self._pattern.finditer(text):
+            owners = self._group_items[(m.lastindex or 1) - 1]
+            rank = (max(self._items[i].priority for i in owners), m.end() - m.start())
+            if best is None or rank > best[0]:
+                best = (rank, m, owners)
+        if best is None:
+            return None
+        rank, m, owners = best
+        facts = description_facts(text)
+        for i in owners:
+            item = self._items[i]
+            if item.priority == rank[0] and all(t.holds(text, facts) for t in item.thresholds):
+                return ItemMatch(item, m.group(), m.span())
+        return None
+
+    def named(self, description: str) -> ControlledItem | None:
+        """The controlled item the description names, thresholds applied; None otherwise."""
+        found = self.match(description)
+        return found.item if found else None
+
+    def by_heading(self, hs_code: str) -> tuple[ControlledItem, ...]:
+        """Items whose reference headings contain the code's 6-digit heading (none if shorter)."""
+        heading = hs_heading(hs_code)
+        return self._by_heading.get(heading, ()) if len(heading) == 6 else ()
+
+    def headings(self) -> frozenset[str]:
+        """All 6-digit reference headings of all items."""
+        return frozenset(self._by_heading)
+
+    def get(self, item_id: str) -> ControlledItem | None:
+        """The item with this id."""
+        return self._by_id.get(item_id)
+
+    def groups(self) -> frozenset[str]:
+        """All item groups."""
+        return frozenset(item.group for item in self._items)
+
+    def __iter__(self) -> Iterator[ControlledItem]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# ---- validation of one YAML entry
+
+
+class _FieldError(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(field, reason)
+        self.field = field
+        self.reason = reason
+
+
+def _str(entry: Mapping[str, Any], field: str, *, required: bool = True) -> str:
+    value = entry.get(field)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise _FieldError(field, "must be a non-empty string")
+    return value.strip()
+
+
+def _strings(entry: Mapping[str, Any], field: str) -> tuple[str, ...]:
+    value = entry.get(field, [])
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _FieldError(field, "must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _date(value: Any, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _FieldError(field, f"must be a date (YYYY-MM-DD), got {value!r}")
+
+
+def _window(
+    entry: Mapping[str, Any], field: str, *, required: bool
+) -> tuple[date | None, date | None]:
+    value = entry.get(field)
+    if value is None and not required:
+        return None, None
+    if not isinstance(value, Mapping) or "from" not in value:
+        raise _FieldError(field, "must be a mapping with 'from' (and optional 'until')")
+    start = _date(value["from"], f"{field}.from")
+    end = _date(value["until"], f"{field}.until") if value.get("until") is not None else None
+    if end is not None and end < start:
+        raise _FieldError(field, "'until' is before 'from'")
+    return start, end
+
+
+def _threshold(raw: Any, field: str) -> Threshold:
+    if not isinstance(raw, Mapping):
+        raise _FieldError(field, "must be a mapping")
+    prop = raw.get("property")
+    if prop not in _PROPERTIES:
+        raise _FieldError(f"{field}.property", f"must be one of {sorted(_PROPERTIES)}")
+    unstated = raw.get("unstated", "not_controlled")
+    if unstated not in ("controlled", "not_controlled"):
+        raise _FieldError(f"{field}.unstated", "must be 'controlled' or 'not_controlled'")
+    if prop == "contains_any":
+        terms, formulas = _strings(raw, "terms"), _strings(raw, "formulas")
+        if not terms and not formulas:
+            raise _FieldError(field, "contains_any needs terms or formulas")
+        return Threshold(
+            str(prop), None, None, unstated == "controlled", compile_terms(terms, formulas)
+        )
+    op, value = raw.get("op"), raw.get("value")
+    if op not in _OPS:
+        raise _FieldError(f"{field}.op", f"must be one of {sorted(_OPS)}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _FieldError(f"{field}.value", "must be a number")
+    return Threshold(str(prop), op, float(value), unstated == "controlled")
+
+
+def _item(entry: Mapping[str, Any]) -> ControlledItem:
+    if not isinstance(entry, Mapping):
+        raise _FieldError("(entry)", "must be a mapping")
+    hs_codes = _strings(entry, "hs")
+    for code in hs_codes:
+        digits = hs_digits(code)
+        if digits is None or len(digits) < 6:
+            raise _FieldError("hs", f"{code!r} is not an HS code of 6 to 10 digits")
+    terms, formulas = _strings(entry, "terms"), _strings(entry, "formulas")
+    if not terms and not formulas:
+        raise _FieldError("terms", "an item needs at least one name or formula")
+    try:
+        for term in terms:
+            _name_key(term)
+        for formula in formulas:
+            _formula_key(formula)
+    except ValueError as err:
+        raise _FieldError("terms", str(err)) from None
+    effective_from, effective_until = _window(entry, "effective", required=True)
+    suspended_from, suspended_until = _window(entry, "suspended", required=False)
+    if suspended_from is not None and suspended_until is None:
+        raise _FieldError("suspended", "needs 'until'")
+    verified = entry.get("verified_until")
+    priority = entry.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise _FieldError("priority", "must be an integer")
+    raw_thresholds = entry.get("thresholds") or []
+    if not isinstance(raw_thresholds, list):
+        raise _FieldError("thresholds", "must be a list")
+    assert effective_from is not None
+    return ControlledItem(
+        id=_str(entry, "id"),
+        group=_str(entry, "group"),
+        name=_str(entry, "name"),
+        announcement=_str(entry, "announcement"),
+        effective_from=effective_from,
+        effective_until=effective_until,
+        suspended_from=suspended_from,
+        suspended_until=suspended_until,
+        verified_until=_date(verified, "verified_until") if verified is not None else None,
+        headings=frozenset(hs_heading(code) for code in hs_codes),
+        hs_codes=hs_codes,
+        terms=terms,
+        formulas=formulas,
+        priority=priority,
+        thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
+        source=_str(entry, "source"),
+    )

@@ -1,0 +1,212 @@
+"""Restricted-party screening: does a party name match a listed entity?
+
+Names are compared after normalisation (width, case, "&" as "and", punctuation, legal suffixes
+such as "Co., Ltd", "Inc", "GmbH", "Sdn Bhd", 有限公司 removed). A name matches an entry's name or
+alias when, normalised:
+
+- it is equal (score 100);
+- for entries marked `divisions: true` (a listed parent company), it starts with the listed
+  name followed by more words ("Lockheed Martin Space" is a division of "Lockheed Martin"),
+  score 100;
+- or, for listed names of at least `MIN_FUZZY_LENGTH` characters, rapidfuzz's token-sort ratio
+  is at least `THRESHOLD` (word order and small typos: "Lockhead Martin").
+
+Short listed names ("Skydio", "TCOM") match only exactly, so they never match everything. When
+both the party's and the entry's country are known and differ, only a score of 100 counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from .countries import to_alpha2
+
+__all__ = ["MIN_FUZZY_LENGTH", "THRESHOLD", "PartyMatch", "PartyMatcher", "normalise_name"]
+
+THRESHOLD = 90.0
+MIN_FUZZY_LENGTH = 10
+
+_CJK_SUFFIXES = (
+    "股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "总公司", "總公司", "公司"
+)  # fmt: skip
+# Legal-form words, stripped from the end (repeatedly) once punctuation is gone.
+# fmt: off
+_LEGAL = frozenset((
+    "co", "company", "companies", "corp", "corporation", "inc", "incorporated", "ltd", "limited",
+    "llc", "lc", "lp", "llp", "plc", "pllc", "gmbh", "mbh", "ag", "kg", "kgaa", "sa", "sas", "sarl",
+    "srl", "spa", "bv", "nv", "ab", "as", "asa", "oy", "oyj", "aps", "kk", "yk", "jsc", "ojsc",
+    "pjsc", "ooo", "zao", "sdn", "bhd", "pte", "pty", "pvt", "private", "tbk", "nl", "sl", "sau",
+    "sae", "cv", "se",
+))
+# fmt: on
+_PARTNERSHIP = ("limited", "partnership")
+_DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=16384)
+def normalise_name(name: str) -> str:
+    """The comparable form of a company name: folded, punctuation and legal suffixes removed."""
+    text = unicodedata.normalize("NFKC", name).casefold().strip()
+    for suffix in _CJK_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    text = text.replace("&", " and ").replace("＆", " and ")
+    text = _DOTS.sub("", text)  # "L.L.C." -> "llc", "Co." -> "co"
+    words = [w for w in _NON_WORD.split(text) if w]
+    if words and words[0] == "the":
+        words = words[1:]
+    while len(words) > 1:
+        if tuple(words[-2:]) == _PARTNERSHIP:
+            words = words[:-2]
+        elif words[-1] in _LEGAL:
+            words = words[:-1]
+        else:
+            break
+    return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class PartyMatch:
+    """A hit: the listed entity, the name or alias that matched, and why it is listed."""
+
+    name: str
+    alias: str
+    score: float
+    list_name: str
+    listed_on: date
+    source: str
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    name: str
+    country: str | None
+    list_name: str
+    listed_on: date
+    source: str
+    divisions: bool
+
+
+class PartyMatcher:
+    """Matches party names against the restricted_parties table."""
+
+    __slots__ = ("_choices", "_entries", "_exact", "_owners", "_parents")
+
+    def __init__(self, entries: Sequence[_Entry], aliases: Sequence[Sequence[str]]) -> None:
+        self._entries = tuple(entries)
+        self._choices: list[str] = []  # normalised names usable for fuzzy matching
+        self._owners: list[list[tuple[int, str]]] = []  # per choice: (entry index, alias as listed)
+        self._exact: dict[str, list[tuple[int, str]]] = {}
+        self._parents: dict[str, list[tuple[int, str]]] = {}
+        index_of: dict[str, int] = {}
+        for entry_index, names in enumerate(aliases):
+            for alias in names:
+                key = normalise_name(alias)
+                if not key:
+                    continue
+                self._exact.setdefault(key, []).append((entry_index, alias))
+                if self._entries[entry_index].divisions and " " in key:
+                    self._parents.setdefault(key, []).append((entry_index, alias))
+                if len(key) >= MIN_FUZZY_LENGTH:
+                    if key not in index_of:
+                        index_of[key] = len(self._choices)
+                        self._choices.append(key)
+                        self._owners.append([])
+                    self._owners[index_of[key]].append((entry_index, alias))
+
+    @classmethod
+    def from_entries(cls, entries: Sequence[Mapping[str, Any]]) -> PartyMatcher:
+        """Build from restricted_parties entries; ValueError names the bad entry and field."""
+        built: list[_Entry] = []
+        aliases: list[list[str]] = []
+        for index, raw in enumerate(entries):
+            where = f"restricted_parties entry {index}"
+            if not isinstance(raw, Mapping):
+                raise ValueError(f"{where}: must be a mapping")
+            name = raw.get("name")
+            if not isinstance(name, str) or not normalise_name(name):
+                raise ValueError(f"{where}: field 'name': must be a non-empty name")
+            names = raw.get("aliases") or []
+            if not isinstance(names, list) or not all(isinstance(a, str) for a in names):
+                raise ValueError(f"{where} ({name}): field 'aliases': must be a list of strings")
+            country = raw.get("country")
+            code = to_alpha2(country) if isinstance(country, str) else None
+            if country is not None and code is None:
+                raise ValueError(f"{where} ({name}): field 'country': unknown country {country!r}")
+            list_name, source = raw.get("list"), raw.get("source")
+            if not isinstance(list_name, str) or not list_name.strip():
+                raise ValueError(f"{where} ({name}): field 'list': must be a non-empty string")
+            if not isinstance(source, str) or not source.strip():
+                raise ValueError(f"{where} ({name}): field 'source': must be a non-empty string")
+            listed_on = raw.get("listed_on")
+            if isinstance(listed_on, str):
+                try:
+                    listed_on = date.fromisoformat(listed_on)
+                except ValueError:
+                    listed_on = None
+            if not isinstance(listed_on, date):
+                raise ValueError(
+                    f"{where} ({name}): field 'listed_on': must be a date (YYYY-MM-DD)"
+                )
+            divisions = raw.get("divisions", False)
+            if not isinstance(divisions, bool):
+                raise ValueError(f"{where} ({name}): field 'divisions': must be true or false")
+            built.append(
+                _Entry(name.strip(), code, list_name.strip(), listed_on, source.strip(), divisions)
+            )
+            aliases.append([name, *names])
+        return cls(built, aliases)
+
+    def match(self, name: str, country: str | None = None) -> PartyMatch | None:
+        """The best listed entity this party name matches, or None."""
+        query = normalise_name(name)
+        if not query:
+            return None
+        code = to_alpha2(country) if country else None
+        hits: list[tuple[float, int, str]] = []
+        for entry_index, alias in self._exact.get(query, ()):
+            hits.append((100.0, entry_index, alias))
+        words = query.split(" ")
+        for cut in range(len(words) - 1, 1, -1):  # a listed parent's name, then more words
+            for entry_index, alias in self._parents.get(" ".join(words[:cut]), ()):
+                hits.append((100.0, entry_index, alias))
+        if not hits and len(query) >= MIN_FUZZY_LENGTH and self._choices:
+            for _, score, choice in process.extract(
+                query, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=THRESHOLD, limit=5
+            ):
+                for entry_index, alias in self._owners[choice]:
+                    hits.append((float(score), entry_index, alias))
+        best: tuple[float, int, str] | None = None
+        for score, entry_index, alias in hits:
+            entry = self._entries[entry_index]
+            if code and entry.country and code != entry.country and score < 100.0:
+                continue
+            if best is None or score > best[0]:
+                best = (score, entry_index, alias)
+        if best is None:
+            return None
+        score, entry_index, alias = best
+        entry = self._entries[entry_index]
+        return PartyMatch(
+            name=entry.name,
+            alias=alias,
+            score=round(score, 1),
+            list_name=entry.list_name,
+            listed_on=entry.listed_on,
+            source=entry.source,
+            country=entry.country,
+        )
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,80 @@
+"""Engines for the two backends: an embedded SQLite file (WAL) and PostgreSQL (psycopg 3)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from .errors import StoreError
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+def normalise_url(url: str | URL) -> URL:
+    """The SQLAlchemy URL for a ``DATABASE_URL``; bare ``postgres(ql)://`` gets psycopg 3.
+
+    Raises ``StoreError`` for a URL SQLAlchemy cannot parse or a backend other than SQLite and
+    PostgreSQL.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"invalid DATABASE_URL: {exc}") from exc
+    backend = parsed.get_backend_name()
+    bare = backend == "postgresql" and parsed.get_driver_name() in ("", "psycopg2")
+    if backend == "postgres" or bare:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend not in ("postgresql", "sqlite"):
+        raise StoreError(
+            f"unsupported database {backend!r}: use sqlite:/// or postgresql://"
+        )
+    return parsed
+
+
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL: readers never block the writer and the writer never blocks readers.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before the 201 goes out (nothing accepted is lost).
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
+    """A configured engine; connects lazily. A SQLite file's parent directory is created.
+
+    Raises ``StoreError`` when the URL is unusable or its driver is not installed.
+    """
+    parsed = normalise_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(
+                parsed,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+                pool_size=pool_size,
+                max_overflow=pool_size,
+            )
+            event.listen(engine, "connect", _sqlite_on_connect)
+            return engine
+        return sa.create_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": 10},
+        )
+    except (NoSuchModuleError, SQLAlchemyError, OSError) as exc:
+        raise StoreError(f"cannot set up the database at {parsed!r}: {exc}") from exc

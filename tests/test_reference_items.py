@@ -1,0 +1,303 @@
+"""Controlled-item matching against the real rules/lists/controlled_items.yaml."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from service.reference.items import ItemCatalogue, compile_terms, description_facts, normalise
+
+LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
+
+
+def _entries() -> list[dict[str, Any]]:
+    data = yaml.safe_load((LISTS / "controlled_items.yaml").read_text("utf-8"))
+    entries: list[dict[str, Any]] = data["entries"]
+    return entries
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> ItemCatalogue:
+    return ItemCatalogue.from_entries(_entries())
+
+
+def _id(catalogue: ItemCatalogue, description: str) -> str | None:
+    item = catalogue.named(description)
+    return item.id if item else None
+
+
+@pytest.mark.parametrize(
+    ("description", "item_id"),
+    [
+        # the labelled dev shipments
+        ("高纯镓 99.999%", "gallium-metal"),
+        ("Germanium dioxide GeO2 99.999%", "germanium-dioxide"),
+        ("Gallium metal 99.99% ingots", "gallium-metal"),
+        ("Spherical graphite, battery anode grade", "graphite-spherical"),
+        ("Sintered NdFeB magnets, terbium grain-boundary diffused", "ndfeb-tb-dy-magnet"),
+        ("Tungsten trioxide WO3 (yellow tungsten oxide)", "tungsten-oxide"),
+        ("Antimony ingots 99.65%", "antimony-metal"),
+        ("Dysprosium oxide Dy2O3 99.5%", "dysprosium-oxide"),
+        # formulas alone, case-sensitive whole tokens
+        ("GeO2", "germanium-dioxide"),
+        ("GaAs wafers, 6 inch", "gallium-arsenide"),
+        ("GaN epitaxial wafers", "gallium-nitride"),
+        ("Ga 99.99", "gallium-metal"),
+        ("Sb2O3 99.995%", "antimony-oxide"),
+        ("Tb4O7 powder", "terbium-oxide"),
+        ("SmCo5 magnets", "samarium-cobalt-magnet"),
+        ("Dy₂O₃ 99.9%", "dysprosium-oxide"),
+        ("Nd2Fe14B magnets with Dy", "ndfeb-tb-dy-magnet"),
+        ("APT 88.5% WO3 min", "tungsten-apt"),
+        # Chinese names, traditional characters, full-width text
+        ("二氧化锗", "germanium-dioxide"),
+        ("锗锭 区熔", "germanium-metal"),
+        ("锑锭 99.65%", "antimony-metal"),
+        ("球形石墨", "graphite-spherical"),
+        ("氧化镝 99.5%", "dysprosium-oxide"),
+        ("烧结钕铁硼磁体（含铽）", "ndfeb-tb-dy-magnet"),
+        ("釹鐵硼磁鐵（含鏑）", "ndfeb-tb-dy-magnet"),
+        ("高純鎵", "gallium-metal"),
+        ("仲钨酸铵", "tungsten-apt"),
+        ("碳化钨粉", "tungsten-carbide"),
+        ("ＧＡＬＬＩＵＭ　ＭＥＴＡＬ　９９．９９％", "gallium-metal"),
+        ("ＧｅＯ２", "germanium-dioxide"),
+        # the most specific name wins
+        ("Indium gallium arsenide (InGaAs) photodiode wafers", "indium-gallium-arsenide"),
+        ("Gallium (III) oxide powder", "gallium-oxide"),
+        ("Terbium oxide for NdFeB magnets", "terbium-oxide"),
+        ("Tb-NdFeB arc segments", "ndfeb-tb-dy-magnet"),
+        ("NdFeB magnets N42SH, Dy 2%", "ndfeb-tb-dy-magnet"),
+        ("Natural flake graphite -100 mesh", "graphite-natural-flake"),
+        ("Expandable graphite 50 mesh", "graphite-expanded"),
+        ("Zone-refined germanium ingots", "germanium-metal"),
+        ("Antimony concentrate Sb 55%", "antimony-ore"),
+        ("Indium antimonide wafers", "indium-antimonide"),
+        ("Scandium oxide 99.99%", "scandium-oxide"),
+        ("Yttria stabilised powder", "yttrium-oxide"),
+        ("Dysprosium-iron alloy", "dysprosium-metal"),
+        ("Samarium cobalt magnets Sm2Co17", "samarium-cobalt-magnet"),
+        ("Holmium oxide Ho2O3", "holmium-oxide"),
+        ("Synthetic diamond micropowder", "superhard-diamond-micropowder"),
+        ("Artificial graphite anode material", "graphite-anode-artificial"),
+    ],
+)
+def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) -> None:
+    assert _id(catalogue, description) == item_id
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "Cotton T-shirts",
+        "Alloy scrap",
+        "Metal samples for testing",
+        "Copper cathodes, grade A",
+        "Ceramic tiles",
+        "Gas cylinders",  # "Ga" is a whole token only
+        "GAS turbine parts",
+        "Germany sample",
+        "ge lighting fixtures",  # formulas are case-sensitive
+        "GaAsP",  # another compound: no whole-token formula inside
+        "Ceramic WC pans",  # WC is deliberately not a formula
+        "Lanthanum oxide 99.99%",
+        "Neodymium oxide",
+        "Graphite electrodes UHP",  # bare graphite is not named
+        "Indium ingots 99.995%",  # No. 10 indium items are not listed
+        "Bismuth needles",
+        "Diamond wire mesh fence",
+    ],
+)
+def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
+    assert catalogue.named(description) is None
+
+
+@pytest.mark.parametrize(
+    ("description", "controlled"),
+    [
+        ("Antimony trioxide 99.5%", False),
+        ("Antimony trioxide 99.8% flame retardant grade", False),
+        ("Antimony trioxide", False),  # unstated purity clears the oxide
+        ("Antimony trioxide 99.99%", True),
+        ("Antimony trioxide 99.999 %", True),
+        ("三氧化二锑 4N", True),
+        ("三氧化二锑 3N", False),
+        ("Antimony pentoxide 5N", True),
+        ("Stibine 99.999%", False),  # hydride only above 99.999 %
+        ("Stibine 99.9999%", True),
+        ("Artificial graphite blocks 99.95%, 35 MPa, 1.85 g/cm3", True),
+        ("Artificial graphite blocks 99.95%", True),  # strength and density unstated
+        ("Artificial graphite blocks 99.95%, 35 MPa, 1.60 g/cm3", False),
+        ("Artificial graphite blocks 99.95%, 25 MPa", False),
+        ("Artificial graphite blocks 99.5%", False),
+        ("Artificial graphite blocks", False),  # purity unstated
+        ("NdFeB magnets N52", False),
+        ("Sintered NdFeB magnets, grain boundary diffusion", False),
+        ("NdFeB magnets, dysprosium-free", False),
+        ("NdFeB magnets, no Dy", False),
+        ("NdFeB magnets, without terbium", False),
+        ("钕铁硼磁铁 N52", False),
+        ("钕铁硼磁铁 不含镝", False),
+        ("NdFeB magnets with terbium", True),
+        ("Neodymium magnets, Dy-diffused", True),
+    ],
+)
+def test_thresholds(catalogue: ItemCatalogue, description: str, controlled: bool) -> None:
+    assert (catalogue.named(description) is not None) is controlled
+
+
+def test_failed_threshold_never_falls_back(catalogue: ItemCatalogue) -> None:
+    # "antimony" alone names antimony metal, but the description names the oxide, which fails.
+    assert catalogue.named("Antimony trioxide 99.5% (antimony white)") is None
+
+
+def test_match_reports_what_named_the_item(catalogue: ItemCatalogue) -> None:
+    found = catalogue.match("Sintered NdFeB magnets, terbium grain-boundary diffused")
+    assert found is not None
+    assert found.item.id == "ndfeb-tb-dy-magnet"
+    assert found.matched == "Sintered NdFeB"
+    text = normalise("Sintered NdFeB magnets, terbium grain-boundary diffused")
+    assert text[found.span[0] : found.span[1]] == found.matched
+
+
+def test_description_facts() -> None:
+    facts = description_facts("Artificial graphite 99.95 %, flexural 35 MPa, density 1.85 g/cm³")
+    assert facts.purity_pct == 99.95
+    assert facts.flexural_strength_mpa == 35
+    assert facts.density_g_cm3 == 1.85
+    assert description_facts("Gallium 6N").purity_pct == 99.9999
+    assert description_facts("Gallium 4N5").purity_pct == 99.995
+    assert description_facts("NdFeB with 2% Dy").purity_pct is None
+    assert description_facts("ＧａＡｓ　９９．９９９％").purity_pct == 99.999
+
+
+def test_by_heading(catalogue: ItemCatalogue) -> None:
+    def ids(code: str) -> set[str]:
+        return {i.id for i in catalogue.by_heading(code)}
+
+    assert {"gallium-metal", "germanium-metal"} <= ids("8112.92")
+    assert ids("8112.92") == ids("811292") == ids("8112 92 90 10") == ids("8112.92.10")
+    assert ids("8505.11") == {"samarium-cobalt-magnet", "ndfeb-tb-dy-magnet", "no57-magnet"}
+    assert "dysprosium-oxide" in ids("2846.90") and "holmium-oxide" in ids("2846.90")
+    assert {"graphite-spherical", "graphite-natural-flake"} <= ids("3801.90")
+    assert ids("2825.60") == {"germanium-dioxide"}
+    assert {"tungsten-oxide", "gallium-oxide"} <= ids("2825.90")
+    assert ids("8110.10") == {"antimony-metal"}
+    assert ids("6109.10") == set()
+    assert ids("7601.10") == set()
+    assert ids("8112") == set()  # a 4-digit code has no 6-digit heading
+    assert ids("not a code") == set()
+
+
+def test_headings(catalogue: ItemCatalogue) -> None:
+    headings = catalogue.headings()
+    assert {"811292", "282560", "380190", "850511", "284690", "284180", "811010"} <= headings
+    assert "610910" not in headings
+    assert all(len(h) == 6 and h.isdigit() for h in headings)
+
+
+def test_windows(catalogue: ItemCatalogue) -> None:
+    gallium = catalogue.get("gallium-metal")
+    assert gallium is not None
+    assert gallium.effective_from == date(2023, 8, 1)
+    assert not gallium.in_force(date(2023, 7, 31))
+    assert gallium.in_force(date(2023, 8, 1))
+    assert not gallium.unverified(date(2030, 1, 1))
+    tungsten = catalogue.get("tungsten-oxide")
+    assert tungsten is not None and tungsten.in_force(date(2025, 2, 4))
+    assert not tungsten.in_force(date(2025, 2, 3))
+    dysprosium = catalogue.get("dysprosium-oxide")
+    assert dysprosium is not None and not dysprosium.in_force(date(2025, 4, 3))
+    assert dysprosium.in_force(date(2025, 4, 4))
+
+
+@pytest.mark.parametrize(
+    "item_id",
+    ["holmium-oxide", "no57-magnet", "superhard-diamond-micropowder", "graphite-anode-artificial"],
+)
+def test_suspended_items_never_in_force_until_verified_end(
+    catalogue: ItemCatalogue, item_id: str
+) -> None:
+    item = catalogue.get(item_id)
+    assert item is not None
+    assert item.suspended_until == date(2026, 11, 10)
+    assert item.verified_until == date(2026, 11, 10)
+    for day in (date(2025, 11, 7), date(2025, 11, 8), date(2026, 6, 1), date(2026, 11, 10)):
+        assert not item.in_force(day)
+        assert not item.unverified(day)
+    assert item.unverified(date(2026, 11, 11))
+    assert not item.suspended(date(2026, 11, 11))
+
+
+def test_catalogue_contents(catalogue: ItemCatalogue) -> None:
+    assert len(catalogue) == len({i.id for i in catalogue})
+    assert {"gallium", "germanium", "antimony", "graphite", "tungsten", "rare-earth"} <= (
+        catalogue.groups()
+    )
+    assert {"rare-earth-magnet", "superhard"} <= catalogue.groups()
+    for el in (
+        "samarium",
+        "gadolinium",
+        "terbium",
+        "dysprosium",
+        "lutetium",
+        "scandium",
+        "yttrium",
+    ):
+        for form in ("metal", "target", "oxide"):
+            item = catalogue.get(f"{el}-{form}")
+            assert item is not None and item.announcement == "MOFCOM/GAC No. 18 of 2025"
+    for item in catalogue:
+        assert item.source and item.name and item.announcement
+        assert item.terms or item.formulas
+    apt = catalogue.get("tungsten-apt")
+    assert apt is not None and apt.hs_codes == ("2841801000",)
+
+
+def _broken(**change: Any) -> list[dict[str, Any]]:
+    entry = dict(_entries()[0])
+    entry.update(change)
+    return [entry]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id": ""}, "id"),
+        ({"effective": {"until": "2024-01-01"}}, "effective"),
+        ({"effective": {"from": "yesterday"}}, "effective.from"),
+        ({"hs": ["81129"]}, "hs"),
+        ({"terms": "gallium"}, "terms"),
+        ({"terms": [], "formulas": []}, "terms"),
+        ({"priority": "high"}, "priority"),
+        ({"thresholds": [{"property": "colour", "op": ">", "value": 1}]}, "thresholds[0].property"),
+        ({"thresholds": [{"property": "purity_pct", "op": "~", "value": 1}]}, "thresholds[0].op"),
+        ({"suspended": {"from": "2025-01-01"}}, "suspended"),
+    ],
+)
+def test_bad_entries_name_index_and_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError) as err:
+        ItemCatalogue.from_entries(_broken(**change))
+    assert "entry 0" in str(err.value)
+    assert f"'{field}'" in str(err.value)
+
+
+def test_duplicate_ids_rejected() -> None:
+    entry = _entries()[0]
+    with pytest.raises(ValueError, match="unique"):
+        ItemCatalogue.from_entries([entry, entry])
+
+
+def test_compile_terms_for_keyword_lists() -> None:
+    pattern = compile_terms(["mixed with", "false bottom", "夹藏"], ["GeO2"])
+    assert pattern.search(normalise("Mixed  with ceramic tiles"))
+    assert pattern.search(normalise("drums with FALSE-BOTTOMS"))
+    assert pattern.search(normalise("夹藏于瓷砖中"))
+    assert pattern.search(normalise("labelled GeO2"))
+    assert not pattern.search(normalise("sealed steel drums on pallets"))
+    assert not pattern.search(normalise("geo2"))
+    assert not compile_terms([]).search("anything")

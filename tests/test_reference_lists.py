@@ -1,0 +1,285 @@
+"""The named lists in rules/lists: shape, seed quotes, hubs, keyword tables, country aliases."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pycountry
+import pytest
+import yaml
+
+from service.reference.countries import to_alpha2
+from service.reference.items import compile_terms, normalise
+from service.reference.text import normalise_quotes
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTS = ROOT / "rules" / "lists"
+SEEDS = ROOT / "seeds"
+MINE = {
+    "controlled_items": "table",
+    "transshipment_hubs": "values",
+    "military_terms": "keywords",
+    "vague_descriptions": "keywords",
+    "concealment_terms": "keywords",
+    "common_commodities": "keywords",
+    "forwarder_name_terms": "keywords",
+    "restricted_parties": "table",
+    "reference_prices": "table",
+    "fx_rates": "table",
+}
+QUOTE = re.compile(r"(seed-\d{3}):\s*\"([^\"]+)\"")
+
+
+def _load(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((LISTS / f"{name}.yaml").read_text("utf-8"))
+    return data
+
+
+def _seed_text(seed_id: str) -> str:
+    """The seed's text, by seeds/index.yaml where it names the file, else by its number."""
+    index = SEEDS / "index.yaml"
+    if index.exists():
+        for seed in yaml.safe_load(index.read_text("utf-8")).get("seeds", []):
+            if seed.get("id") == seed_id and seed.get("file"):
+                return (SEEDS / seed["file"]).read_text("utf-8")
+    (path,) = SEEDS.glob(f"{seed_id.removeprefix('seed-')}_*.txt")
+    return path.read_text("utf-8")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", normalise_quotes(text)).strip()
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(MINE.items()))
+def test_list_shape(name: str, kind: str) -> None:
+    data = _load(name)
+    assert list(data)[:5] == ["list", "kind", "description", "verified_as_of", "entries"]
+    assert data["list"] == name
+    assert data["kind"] == kind
+    assert isinstance(data["description"], str) and data["description"].strip()
+    assert data["verified_as_of"] == date(2026, 11, 24)
+    entries = data["entries"]
+    assert isinstance(entries, list) and entries
+    field = {"values": "value", "keywords": "term"}.get(kind)
+    for entry in entries:
+        assert isinstance(entry, dict)
+        assert isinstance(entry.get("source"), str) and entry["source"].strip()
+        if field:
+            assert isinstance(entry.get(field), str) and entry[field].strip()
+            assert isinstance(entry.get("reason"), str) and entry["reason"].strip()
+    if field:
+        values = [normalise(e[field]).casefold() for e in entries]
+        assert len(values) == len(set(values)), f"duplicate {field} in {name}"
+
+
+def _all_sources() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(LISTS.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text("utf-8"))["entries"]:
+            for key in ("source", "reason"):
+                text = entry.get(key)
+                if isinstance(text, str) and "seed-" in text:
+                    found.append((path.stem, text))
+    return found
+
+
+def test_seed_quotes_occur_verbatim() -> None:
+    checked = 0
+    for name, text in _all_sources():
+        quotes = QUOTE.findall(text)
+        assert quotes, f"{name}: a source names a seed without a quote: {text!r}"
+        for seed_id, quote in quotes:
+            assert _flat(quote) in _flat(_seed_text(seed_id)), f"{name}: {seed_id} {quote!r}"
+            checked += 1
+    assert checked > 100
+
+
+def test_transshipment_hubs() -> None:
+    values = [e["value"] for e in _load("transshipment_hubs")["entries"]]
+    assert values[:5] == ["HK", "MO", "SG", "MY", "AE"]
+    assert "CN" not in values
+    asean = {"BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN"}
+    assert asean <= set(values)
+    african = {c for c in values if c not in asean | {"HK", "MO", "AE", "TL"}}
+    assert len(african) == 54
+    assert {"ZA", "KE", "NG", "EG", "TZ", "CD", "ET", "MA"} <= african
+    for code in values:
+        assert pycountry.countries.get(alpha_2=code) is not None, code
+
+
+def _terms(name: str) -> re.Pattern[str]:
+    return compile_terms([e["term"] for e in _load(name)["entries"]])
+
+
+def _hit(pattern: re.Pattern[str], text: str) -> bool:
+    return pattern.search(normalise(text)) is not None
+
+
+CLEAN_END_USES = [
+    "LED epitaxial wafer production",
+    "optical fibre preform production",
+    "battery anode manufacturing",
+    "cemented carbide tool production",
+    "lead-acid battery grid alloys",
+    "semiconductor wafer production",
+    "electric motor assembly",
+    "submarine cable optical fibre",
+]
+CLEAN_PARTIES = [
+    "Kanto Optics KK",
+    "Nordic Cells AB",
+    "Vektor Halbleiter GmbH",
+    "Pacific Semiconductor Inc",
+    "Hunan Jinhe Materials Co",
+    "Guangxi Huaxin Metals Co Ltd",
+]
+
+
+def test_military_terms() -> None:
+    pattern = _terms("military_terms")
+    for text in (
+        "missile guidance components",
+        "Raytheon Missiles & Defense",
+        "fighter jet radar",
+        "munitions casings",
+        "for a defence contractor",
+        "Ministry of Defense procurement",
+        "军用雷达",
+        "导弹制导部件",
+        "军工企业",
+    ):
+        assert _hit(pattern, text), text
+    for text in CLEAN_END_USES + CLEAN_PARTIES:
+        assert not _hit(pattern, text), text
+
+
+def test_vague_descriptions() -> None:
+    pattern = _terms("vague_descriptions")
+    for text in (
+        "Alloy scrap",
+        "Metal samples for testing",
+        "Ceramic parts",
+        "industrial materials",
+        "grey powder",
+        "General cargo",
+        "mineral samples",
+        "样品",
+        "合金废料",
+        "陶瓷配件",
+    ):
+        assert _hit(pattern, text), text
+    for text in (
+        "Lanthanum oxide 99.99%",
+        "NdFeB magnets N52",
+        "Indium ingots 99.995%",
+        "Neodymium metal",
+        "Cotton T-shirts",
+        "Gallium metal 99.99% ingots",
+        "金属镧",
+        "钕铁硼磁铁 N52",
+    ):
+        assert not _hit(pattern, text), text
+
+
+def test_concealment_terms() -> None:
+    pattern = _terms("concealment_terms")
+    for text in (
+        "mixed with ceramic tiles in the same cartons",
+        "hidden inside machinery",
+        "drums with a false bottom",
+        "packed among other goods",
+        "undeclared pallets",
+        "夹藏于瓷砖中",
+        "与其他货物混装",
+    ):
+        assert _hit(pattern, text), text
+    for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates"):
+        assert not _hit(pattern, text), text
+
+
+def test_common_commodities() -> None:
+    pattern = _terms("common_commodities")
+    for text in (
+        "Copper cathodes, grade A",
+        "Aluminium ingots",
+        "Cotton T-shirts",
+        "plastic pellets",
+        "阴极铜",
+        "纺织品",
+    ):
+        assert _hit(pattern, text), text
+    for text in (
+        "NdFeB magnets N52",
+        "钕铁硼磁铁 N52",
+        "Lanthanum oxide",
+        "Metal samples for testing",
+        "Alloy scrap",
+    ):
+        assert not _hit(pattern, text), text
+
+
+def test_forwarder_name_terms() -> None:
+    pattern = _terms("forwarder_name_terms")
+    for text in (
+        "Sunrise Logistics Sdn Bhd",
+        "Pacific Freight Forwarding Ltd",
+        "Global Express Cargo",
+        "深圳市顺达国际货运代理有限公司",
+        "上海远航物流有限公司",
+    ):
+        assert _hit(pattern, text), text
+    for text in [*CLEAN_PARTIES, "Raytheon Missiles & Defense", "湖南金和材料有限公司"]:
+        assert not _hit(pattern, text), text
+
+
+@pytest.mark.parametrize(
+    ("alias", "code"),
+    [
+        ("马来西亚", "MY"),
+        ("馬來西亞", "MY"),
+        ("香港", "HK"),
+        ("Hongkong", "HK"),
+        ("澳門", "MO"),
+        ("UAE", "AE"),
+        ("迪拜", "AE"),
+        ("新加坡", "SG"),
+        ("Lao PDR", "LA"),
+        ("东帝汶", "TL"),
+        ("East Timor", "TL"),
+        ("Burma", "MM"),
+        ("汶莱", "BN"),
+        ("越南", "VN"),
+        ("Ivory Coast", "CI"),
+        ("Côte d’Ivoire", "CI"),
+        ("DRC", "CD"),
+        ("刚果（金）", "CD"),
+        ("Congo-Brazzaville", "CG"),
+        ("Swaziland", "SZ"),
+        ("Cape Verde", "CV"),
+        ("The Gambia", "GM"),
+        ("南非", "ZA"),
+        ("尼日利亚", "NG"),
+        ("埃塞俄比亚", "ET"),
+        ("摩洛哥", "MA"),
+        ("吉布提", "DJ"),
+        ("中國", "CN"),
+        ("ＭＡＬＡＹＳＩＡ", "MY"),
+    ],
+)
+def test_country_aliases(alias: str, code: str) -> None:
+    assert to_alpha2(alias) == code
+
+
+def test_country_alias_table_is_consistent() -> None:
+    table = yaml.safe_load(
+        (ROOT / "service" / "reference" / "data" / "country_aliases.yaml").read_text("utf-8")
+    )
+    seen: dict[str, str] = {}
+    for code, names in table.items():
+        assert pycountry.countries.get(alpha_2=code) is not None, code
+        for name in names:
+            key = normalise(name).casefold()
+            assert seen.setdefault(key, code) == code, f"{name!r} is {seen[key]} and {code}"

@@ -1,0 +1,156 @@
+"""Restricted-party matching against the real rules/lists/restricted_parties.yaml."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from service.reference.parties import PartyMatcher, normalise_name
+
+LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
+UEL = "Unreliable Entity List"
+
+
+def _entries() -> list[dict[str, Any]]:
+    data = yaml.safe_load((LISTS / "restricted_parties.yaml").read_text("utf-8"))
+    entries: list[dict[str, Any]] = data["entries"]
+    return entries
+
+
+@pytest.fixture(scope="module")
+def matcher() -> PartyMatcher:
+    return PartyMatcher.from_entries(_entries())
+
+
+@pytest.mark.parametrize(
+    ("name", "country", "listed"),
+    [
+        ("Raytheon Missiles & Defense", "US", "Raytheon Missiles & Defense"),
+        ("Raytheon Missiles and Defense", "US", "Raytheon Missiles & Defense"),
+        ("RAYTHEON MISSILES & DEFENSE CO.", "US", "Raytheon Missiles & Defense"),
+        ("Raytheon Missiles & Defence Inc", None, "Raytheon Missiles & Defense"),
+        ("Lockheed Martin", "US", "Lockheed Martin Corporation"),
+        ("Lockheed Martin Corporation", "United States", "Lockheed Martin Corporation"),
+        ("LOCKHEED-MARTIN CORP.", "USA", "Lockheed Martin Corporation"),
+        ("Lockhead Martin Corp", None, "Lockheed Martin Corporation"),  # a typo
+        ("Lockheed Martin Space", "US", "Lockheed Martin Corporation"),  # a division
+        ("洛克希德·马丁公司", None, "Lockheed Martin Corporation"),
+        ("ＬＯＣＫＨＥＥＤ　ＭＡＲＴＩＮ", None, "Lockheed Martin Corporation"),
+        ("Lockheed Martin Aeronautics Company", "US", "Lockheed Martin Aeronautics"),
+        (
+            "General Atomics Aeronautical Systems, Inc.",
+            "US",
+            "General Atomics Aeronautical Systems",
+        ),
+        ("Boeing Defense Space and Security", "US", "Boeing Defense, Space & Security"),
+        ("Anduril Industries Inc", "US", "Anduril Industries"),
+        ("Huntington Ingalls Industries, Inc.", "US", "Huntington Ingalls Industries Inc."),
+        ("TCOM, L.P.", "US", "TCOM, Limited Partnership"),
+        ("Skydio, Inc.", "US", "Skydio"),
+        ("Elbit Systems of America L.L.C.", "US", "Elbit Systems of America, LLC"),
+        ("General Dynamics Mission Systems", "US", "General Dynamics"),
+        ("AEVEX航天公司", None, "AEVEX Aerospace"),
+    ],
+)
+def test_hits(matcher: PartyMatcher, name: str, country: str | None, listed: str) -> None:
+    hit = matcher.match(name, country)
+    assert hit is not None, name
+    assert hit.name == listed
+    assert 0 <= hit.score <= 100
+    assert hit.source and hit.list_name
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Raytheon Technologies", "US"),  # the parent is not listed
+        ("Raytheon Missile Systems", "US"),  # not verified as listed
+        ("Kanto Optics KK", "JP"),
+        ("Nordic Cells AB", "SE"),
+        ("Vektor Halbleiter GmbH", "DE"),
+        ("Pacific Semiconductor Inc", "US"),
+        ("Sunrise Logistics Sdn Bhd", "MY"),
+        ("Hunan Jinhe Materials Co", "CN"),
+        ("Skydio Drone Services", None),  # short names match only exactly
+        ("Insitu Solutions", None),
+        ("Defense Inc", None),
+        ("Systems Ltd", "US"),
+        ("Co., Ltd.", None),
+        ("", None),
+        ("Applied Technologies Group Shenzhen Co Ltd", "CN"),  # not a listed parent
+        ("Lockhead Martin", "GB"),  # a fuzzy hit needs the same country
+        ("Martin Lockheed Logistics", "CN"),
+    ],
+)
+def test_misses(matcher: PartyMatcher, name: str, country: str | None) -> None:
+    assert matcher.match(name, country) is None
+
+
+def test_match_details(matcher: PartyMatcher) -> None:
+    hit = matcher.match("Raytheon Missiles and Defense", "US")
+    assert hit is not None
+    assert hit.score == 100
+    assert hit.list_name == UEL
+    assert hit.listed_on == date(2023, 2, 16)
+    assert hit.alias == "Raytheon Missiles & Defense"
+    fuzzy = matcher.match("Lockhead Martin Corp", "US")
+    assert fuzzy is not None and 90 <= fuzzy.score < 100
+    chinese = matcher.match("洛克希德·马丁公司", None)
+    assert chinese is not None and chinese.alias == "洛克希德·马丁公司"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("RAYTHEON MISSILES & DEFENSE CO.", "raytheon missiles and defense"),
+        ("Hunan Jinhe Materials Co., Ltd.", "hunan jinhe materials"),
+        ("Sunrise Logistics Sdn. Bhd.", "sunrise logistics"),
+        ("Acme Pte. Ltd.", "acme"),
+        ("Vektor Halbleiter GmbH", "vektor halbleiter"),
+        ("Kanto Optics K.K.", "kanto optics"),
+        ("TCOM, Limited Partnership", "tcom"),
+        ("The Boeing Company", "boeing"),
+        ("湖南金和材料股份有限公司", "湖南金和材料"),
+        ("Ｔｅｘｔ　Ｏｒｅ", "text ore"),
+    ],
+)
+def test_normalise_name(raw: str, expected: str) -> None:
+    assert normalise_name(raw) == expected
+
+
+def test_every_entry_is_sourced() -> None:
+    for entry in _entries():
+        assert entry["list"] in (UEL, "MOFCOM export control list (dual-use export ban)")
+        assert isinstance(entry["listed_on"], date)
+        assert entry["listed_on"] >= date(2023, 2, 16)
+        assert "http" in entry["source"] or "REFERENCES.md" in entry["source"]
+
+
+def test_references_entries_present(matcher: PartyMatcher) -> None:
+    names = {e["name"] for e in _entries() if e["listed_on"] == date(2023, 2, 16)}
+    assert names == {"Lockheed Martin Corporation", "Raytheon Missiles & Defense"}
+    assert len(matcher) == len(_entries())
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"aliases": "x"}, "aliases"),
+        ({"country": "Atlantis"}, "country"),
+        ({"list": None}, "list"),
+        ({"listed_on": "soon"}, "listed_on"),
+        ({"source": ""}, "source"),
+        ({"divisions": "yes"}, "divisions"),
+    ],
+)
+def test_bad_entries(change: dict[str, Any], field: str) -> None:
+    entry = dict(_entries()[0])
+    entry.update(change)
+    with pytest.raises(ValueError) as err:
+        PartyMatcher.from_entries([entry])
+    assert "entry 0" in str(err.value) and f"'{field}'" in str(err.value)

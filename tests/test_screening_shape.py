@@ -1,0 +1,80 @@
+"""The Screening JSON shape: what the engine builds equals what validation would build,
+and the fields clients rely on are where DESIGN.md puts them."""
+
+from __future__ import annotations
+
+import json
+
+from service.engine import Ruleset, evaluate
+from service.models import Screening, Shipment
+
+from .conftest import example
+
+
+def test_engine_output_round_trips_through_validation(ruleset: Ruleset) -> None:
+    raw = example()
+    raw["route"]["transit_countries"] = ["Hongkong", "马来西亚"]
+    raw["goods"][0]["hs_code"] = "811292"
+    raw["transport_mode"] = "courier"
+    screening = evaluate(ruleset, Shipment.model_validate(raw))
+    dumped = screening.model_dump(mode="json", by_alias=True)
+    assert Screening.model_validate(dumped).model_dump(mode="json", by_alias=True) == dumped
+    assert json.loads(screening.model_dump_json(by_alias=True)) == dumped
+
+
+def test_shape_of_a_flagged_screening(ruleset: Ruleset) -> None:
+    raw = example()
+    raw["route"]["transit_countries"] = ["KR", "Hongkong"]
+    screening = evaluate(ruleset, Shipment.model_validate(raw))
+    data = screening.model_dump(mode="json", by_alias=True)
+    assert set(data) == {"id", "reference", "as_of", "ruleset", "decision", "risk_score",
+                         "findings", "checklist", "normalised", "created_at", "review"}
+    assert data["decision"] == "review"
+    assert data["normalised"] == [
+        {"path": "route.transit_countries[1]", "from": "Hongkong", "to": "HK"}]
+    (hub,) = [f for f in data["findings"] if f["red_flag"] == "TRX-HUB"]
+    assert hub["rule_id"] == "transshipment.hub-transit"
+    assert {"path": "route.transit_countries[1]", "value": "HK",
+            "why": "in list transshipment_hubs"} in hub["evidence"]
+    assert {"path": "goods[0].description", "value": "Gallium metal 99.99% ingots",
+            "why": "names Gallium metal (MOFCOM/GAC No. 23 of 2023)"} in hub["evidence"]
+    cite = hub["citations"][0]
+    assert cite["source"] == "seed-004"
+    assert cite["quote"] == "transshipment through third-party nations"
+    assert cite["span"] == [880, 921]
+    statuses = {c["id"]: c["status"] for c in data["checklist"]}
+    assert statuses["licence.dual-use"] == "provided"
+    assert statuses["documents.end-user-certificate"] == "provided"
+
+
+def test_clean_licensed_direct_shipment_is_clear(ruleset: Ruleset) -> None:
+    screening = evaluate(ruleset, Shipment.model_validate(example()))
+    assert screening.decision == "clear" and screening.findings == []
+    assert screening.risk_score == 0
+
+
+def test_plain_goods_via_hub_by_courier_to_forwarder_are_clear(ruleset: Ruleset) -> None:
+    raw = example("cotton-direct")
+    raw["route"]["transit_countries"] = ["SG", "AE"]
+    raw["transport_mode"] = "courier"
+    raw["consignee"] = {"name": "Sunrise Logistics Sdn Bhd", "country": "MY",
+                        "kind": "freight_forwarder"}
+    screening = evaluate(ruleset, Shipment.model_validate(raw))
+    assert screening.decision == "clear" and screening.findings == []
+
+
+def test_effective_dates_follow_as_of(ruleset: Ruleset) -> None:
+    raw = example()
+    raw["route"]["destination_country"] = "US"
+    raw["consignee"] = raw["end_user"] = {"name": "Pacific Semiconductor Inc", "country": "US",
+                                          "kind": "manufacturer"}
+    raw["documents"][1]["issued_by"] = "Pacific Semiconductor Inc"
+    raw["documents"][0]["valid_until"] = "2027-12-31"
+    shipment = Shipment.model_validate(raw)
+    flags = {d: {f.red_flag for f in evaluate(ruleset, shipment, d).findings}
+             for d in map(__import__("datetime").date.fromisoformat,
+                          ["2024-12-02", "2024-12-03", "2025-11-08", "2025-11-09",
+                           "2026-11-27", "2026-11-28"])}
+    assert [("LIC-PROHIBITED-DEST" in f, "REG-UNVERIFIED" in f) for f in flags.values()] == [
+        (False, False), (True, False), (True, False), (False, False), (False, False),
+        (False, True)]

@@ -1,0 +1,266 @@
+"""The store on SQLite and PostgreSQL: round trips, filters, stable cursors, idempotency, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from service.ids import is_screening_id, new_screening_id, timestamp_ms
+from service.models import Screening
+from service.store import (
+    Cursor,
+    IdempotencyKeyTaken,
+    InvalidCursor,
+    NotFound,
+    ScreeningFilter,
+    SqlStore,
+    StoreError,
+    StoreUnavailable,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+
+from .api_support import make_screening, unique_reference
+
+pytest_plugins = ["tests.api_fixtures"]  # store and API fixtures (see its docstring)
+
+T0 = dt.datetime(2025, 8, 4, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[SqlStore]:
+    store = SqlStore.from_url(database_url)
+    yield store
+    store.dispose()
+
+
+def test_round_trip_keeps_the_screening_and_sets_created_at_and_review(store: SqlStore) -> None:
+    screening = make_screening(decision="hold", red_flags=("TRX-HUB", "LIC-MISSING"))
+    with store.transaction() as repo:
+        [stored] = repo.add_screenings([screening], now=T0)
+    assert stored.created_at == T0
+    assert stored.review is not None and stored.review.status == "open"
+    with store.transaction() as repo:
+        loaded = repo.get_screening(screening.id or "")
+    assert loaded == stored
+    assert loaded.model_dump(by_alias=True)["normalised"][0]["from"] == "Hongkong"
+    expected = screening.model_dump(exclude={"created_at", "review"})
+    assert loaded.model_dump(exclude={"created_at", "review"}) == expected
+
+
+def test_clear_screening_has_no_review(store: SqlStore) -> None:
+    with store.transaction() as repo:
+        [stored] = repo.add_screenings([make_screening(decision="clear")], now=T0)
+        assert repo.get_screening(stored.id or "").review is None
+
+
+def test_created_at_is_utc_even_when_given_another_zone(store: SqlStore) -> None:
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    with store.transaction() as repo:
+        [stored] = repo.add_screenings([make_screening()], now=T0.astimezone(tokyo))
+        loaded = repo.get_screening(stored.id or "")
+    assert loaded.created_at == T0 and loaded.created_at.utcoffset() == dt.timedelta(0)
+
+
+def test_missing_screening_is_not_found(store: SqlStore) -> None:
+    with pytest.raises(NotFound), store.transaction() as repo:
+        repo.get_screening("scr_00000000000000000000000000")
+
+
+def test_exception_in_the_block_rolls_everything_back(store: SqlStore) -> None:
+    screening = make_screening()
+    with pytest.raises(RuntimeError), store.transaction() as repo:
+        repo.add_screenings([screening], now=T0)
+        raise RuntimeError("boom")
+    with store.transaction() as repo:
+        assert repo.get_screenings([screening.id or ""]) == {}
+
+
+def test_duplicate_id_is_a_store_error_and_nothing_of_the_batch_is_kept(store: SqlStore) -> None:
+    first = make_screening()
+    with store.transaction() as repo:
+        repo.add_screenings([first], now=T0)
+    other = make_screening()
+    with pytest.raises(StoreError), store.transaction() as repo:
+        repo.add_screenings([other, first], now=T0)
+    with store.transaction() as repo:
+        assert set(repo.get_screenings([first.id or "", other.id or ""])) == {first.id}
+
+
+def test_screening_without_id_is_refused(store: SqlStore) -> None:
+    nameless = make_screening().model_copy(update={"id": None})
+    with pytest.raises(ValueError), store.transaction() as repo:
+        repo.add_screenings([nameless], now=T0)
+
+
+def _seed(store: SqlStore, reference: str) -> list[Screening]:
+    """Seven screenings over three timestamps, two of them sharing one."""
+    specs = [
+        ("hold", ("TRX-HUB", "PTY-RESTRICTED")), ("review", ("TRX-HUB",)), ("clear", ()),
+        ("review", ("DEC-VAGUE",)), ("hold", ("LIC-PROHIBITED-DEST",)), ("clear", ()),
+        ("review", ("TRX-HUB", "CON-POSTAL")),
+    ]
+    stored: list[Screening] = []
+    for i, (decision, flags) in enumerate(specs):
+        with store.transaction() as repo:
+            stored += repo.add_screenings(
+                [make_screening(reference=reference, decision=decision, red_flags=flags)],
+                now=T0 + dt.timedelta(seconds=i // 2),
+            )
+    return stored
+
+
+def _walk(store: SqlStore, where: ScreeningFilter, limit: int) -> list[str]:
+    ids: list[str] = []
+    cursor: Cursor | None = None
+    for _ in range(50):
+        with store.transaction() as repo:
+            page = repo.list_screenings(where=where, limit=limit, after=cursor)
+        ids += [s.id or "" for s in page.items]
+        if page.next_cursor is None:
+            return ids
+        cursor = Cursor.decode(page.next_cursor.encode())
+    raise AssertionError("pagination did not end")
+
+
+def test_list_is_newest_first_and_filters(store: SqlStore) -> None:
+    reference = unique_reference()
+    stored = _seed(store, reference)
+    newest_first = [s.id for s in sorted(stored, key=lambda s: (s.created_at, s.id), reverse=True)]
+    mine = ScreeningFilter(reference=reference)
+    assert _walk(store, mine, 100) == newest_first
+    assert _walk(store, mine, 2) == newest_first
+    assert _walk(store, mine, 1) == newest_first
+
+    def ids(**conditions: object) -> set[str | None]:
+        where = ScreeningFilter(reference=reference, **conditions)  # type: ignore[arg-type]
+        with store.transaction() as repo:
+            return {s.id for s in repo.list_screenings(where=where, limit=100).items}
+
+    assert ids(decision="hold") == {s.id for s in stored if s.decision == "hold"}
+    assert ids(red_flag="TRX-HUB") == {stored[0].id, stored[1].id, stored[6].id}
+    assert ids(red_flag="TRX-HUB", decision="review") == {stored[1].id, stored[6].id}
+    assert ids(status="open") == {s.id for s in stored if s.decision != "clear"}
+    assert ids(since=T0 + dt.timedelta(seconds=1)) == {s.id for s in stored[2:]}
+    assert ids(until=T0 + dt.timedelta(seconds=1)) == {s.id for s in stored[:2]}
+    assert ids(ruleset_version="sha256:other") == set()
+    assert ids(red_flag="NOPE") == set()
+
+
+def test_pages_stay_stable_while_new_screenings_arrive(store: SqlStore) -> None:
+    reference = unique_reference()
+    stored = _seed(store, reference)
+    expected = [s.id for s in sorted(stored, key=lambda s: (s.created_at, s.id), reverse=True)]
+    where = ScreeningFilter(reference=reference)
+    seen: list[str | None] = []
+    cursor: Cursor | None = None
+    late = T0 + dt.timedelta(minutes=5)
+    while True:
+        with store.transaction() as repo:
+            page = repo.list_screenings(where=where, limit=3, after=cursor)
+            # A writer stores newer screenings between every two pages.
+            repo.add_screenings([make_screening(reference=reference)], now=late)
+        seen += [s.id for s in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == expected
+
+
+def test_cursor_round_trip_and_rejection() -> None:
+    cursor = Cursor(created_at=T0, id="scr_01ABC")
+    assert Cursor.decode(cursor.encode()) == cursor
+    for bad in ("", "!!!", "bm9wZQ", cursor.encode()[:-3] + "A"):
+        with pytest.raises(InvalidCursor):
+            Cursor.decode(bad)
+
+
+def test_idempotency_record_and_conflict(store: SqlStore) -> None:
+    key = unique_reference("key")
+    with store.transaction() as repo:
+        assert repo.get_idempotency(key) is None
+        repo.add_idempotency(
+            key=key, fingerprint="f" * 64, status_code=201, result={"screening_id": "scr_x"},
+            now=T0,
+        )
+    with store.transaction() as repo:
+        record = repo.get_idempotency(key)
+    assert record is not None and record.result == {"screening_id": "scr_x"}
+    assert record.status_code == 201 and record.created_at == T0
+
+    screening = make_screening()
+    with pytest.raises(IdempotencyKeyTaken), store.transaction() as repo:
+        repo.add_screenings([screening], now=T0)
+        repo.add_idempotency(key=key, fingerprint="g" * 64, status_code=201, result={}, now=T0)
+    with store.transaction() as repo:  # the screening of the losing request was rolled back
+        assert repo.get_screenings([screening.id or ""]) == {}
+
+
+def test_concurrent_writers_lose_nothing(store: SqlStore) -> None:
+    reference = unique_reference()
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for _ in range(n):
+                with store.transaction() as repo:
+                    repo.add_screenings(
+                        [make_screening(reference=reference)], now=dt.datetime.now(dt.UTC)
+                    )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(15,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(_walk(store, ScreeningFilter(reference=reference), 100)) == 60
+
+
+def test_migrations_are_at_head_and_idempotent(database_url: str) -> None:
+    assert current_revision(database_url) == head_revision()
+    assert upgrade(database_url) == head_revision()
+
+
+def test_unreachable_database_is_store_unavailable() -> None:
+    store = SqlStore.from_url("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
+    with pytest.raises(StoreUnavailable):
+        store.ping()
+    with pytest.raises(StoreUnavailable), store.transaction():
+        pass
+
+
+def test_missing_tables_are_a_store_error(tmp_path: object) -> None:
+    store = SqlStore.from_url(f"sqlite:///{tmp_path}/empty.db")
+    store.ping()
+    with pytest.raises(StoreError), store.transaction() as repo:
+        repo.get_screening("scr_x")
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
+    store = SqlStore.from_url(f"sqlite:///{tmp_path}/wal.db")
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+    store.dispose()
+
+
+def test_bad_urls_are_store_errors() -> None:
+    with pytest.raises(StoreError):
+        SqlStore.from_url("mysql://x@y/z")
+    with pytest.raises(StoreError):
+        SqlStore.from_url("not a url")
+
+
+def test_screening_ids_sort_by_time_and_are_unique() -> None:
+    ids = [new_screening_id() for _ in range(2000)]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(is_screening_id(i) for i in ids)
+    assert abs(timestamp_ms(ids[0]) / 1000 - dt.datetime.now(dt.UTC).timestamp()) < 60
+    assert not is_screening_id("scr_short") and not is_screening_id("abc_" + ids[0][4:])
