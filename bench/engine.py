@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.engine import Ruleset, evaluate, load_ruleset  # noqa: E402
+from service.engine.ruleset import NOT_PACKS  # noqa: E402
 from service.models import Shipment  # noqa: E402
 
 CASES = ROOT / "tests" / "cases" / "dev-shipments.jsonl"
@@ -54,7 +55,7 @@ def synthetic_rules(src: Path, dst: Path, factor: int = 10) -> None:
             text = re.sub(r"(value|term): (.+)", rf'\1: "zz{k}\2"', text.replace('"', ""))
             (dst / "lists" / f"{name}_v{k}.yaml").write_text(text, "utf-8")
         for pack in src.glob("*.yaml"):
-            if pack.name in ("policy.yaml", "checklist.yaml"):
+            if pack.name in NOT_PACKS:
                 continue
             text = pack.read_text("utf-8")
             text = re.sub(r"- id: ([\w.-]+)", rf"- id: \1-v{k}", text)

@@ -12,16 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .engine import Ruleset, RulesetError, check_ruleset, evaluate, load_ruleset
-from .engine.examples import run_examples
+from .engine import Ruleset, RulesetError, evaluate, load_ruleset
 from .inputs import parse_documents, validate
 from .models import Screening
 from .paths import default_rules_dir, default_seeds_dir
 
 app = typer.Typer(help="Assay: screen strategic-mineral export shipments for red flags.",
                   no_args_is_help=True, add_completion=False)
-rules_app = typer.Typer(help="Rule authors' tools.", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
 out = Console()
 err = Console(stderr=True)
 
@@ -29,7 +26,7 @@ RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory.
 SeedsDir = Annotated[Path | None, typer.Option("--seeds", help="Seeds directory.")]
 
 
-def _ruleset(rules: Path | None, seeds: Path | None) -> Ruleset:
+def ruleset_or_exit(rules: Path | None, seeds: Path | None) -> Ruleset:
     try:
         return load_ruleset(rules or default_rules_dir(), seeds or default_seeds_dir())
     except RulesetError as exc:
@@ -77,7 +74,7 @@ def screen(
         for problem in problems:
             err.print(str(problem), markup=False, highlight=False)
         raise typer.Exit(2)
-    ruleset = _ruleset(rules, seeds)
+    ruleset = ruleset_or_exit(rules, seeds)
     day = as_of.date() if as_of else None
     screenings = [evaluate(ruleset, s, day) for s in shipments]
     for screening in screenings:
@@ -104,35 +101,13 @@ def _table(screening: Screening) -> None:
     out.print(table)
 
 
-@rules_app.command("check")
-def rules_check(rules: Annotated[Path | None, typer.Argument()] = None,
-                seeds: SeedsDir = None) -> None:
-    """Check rule files; every problem reads path:line:col: CODE: message."""
-    ruleset, problems = check_ruleset(rules or default_rules_dir(), seeds or default_seeds_dir())
-    for problem in problems:
-        print(str(problem))
-    if problems:
-        raise typer.Exit(1)
-    assert ruleset is not None
-    print(f"{len(ruleset.rules)} rules OK ({ruleset.version})")
+def _register() -> None:
+    from .cli_rules import rules_app
+
+    app.add_typer(rules_app, name="rules")
 
 
-@rules_app.command("test")
-def rules_test(rules: Annotated[Path | None, typer.Argument()] = None, seeds: SeedsDir = None,
-               filter: Annotated[str | None, typer.Option("--filter")] = None) -> None:
-    """Run every rule's hit and miss examples."""
-    ruleset = _ruleset(rules, seeds)
-    results = run_examples(ruleset, filter)
-    failed = [r for r in results if not r.passed]
-    for r in failed:
-        print(f"FAIL {r.case.rule_id} {r.case.kind} {r.case.label}: {r.detail}")
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if failed or not results:
-        raise typer.Exit(1)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+_register()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,6 +31,7 @@ from .yaml_loader import Node, YamlError, load_yaml_file, locate
 M = TypeVar("M", bound=BaseModel)
 ROOT = FieldType("object", owner=Facts)
 GENERATED = frozenset({"schema.json"})
+NOT_PACKS = frozenset({"policy.yaml", "checklist.yaml", "traceability.yaml"})
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ class _Loader:
         rules: list[CompiledRule] = []
         seen: dict[str, str] = {}
         for path in sorted(self.rules_dir.glob("*.yaml")):
-            if path.name in ("policy.yaml", "checklist.yaml"):
+            if path.name in NOT_PACKS:
                 continue
             shown = self.shown(path.name)
             raw = _read(path, shown, self.problems)
