@@ -93,8 +93,10 @@ def _table(screening: Screening) -> None:
     if not screening.findings:
         return
     table = Table(show_lines=True)
-    for column in ("red flag", "severity", "finding", "cited source"):
-        table.add_column(column)
+    table.add_column("red flag", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("finding", ratio=1)
+    table.add_column("cited source", ratio=1)
     for f in screening.findings:
         cite = "\n".join(f"{c.source}: “{c.quote}”" for c in f.citations)
         table.add_row(f.red_flag, f.severity, f.message, cite)

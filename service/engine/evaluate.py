@@ -14,25 +14,13 @@ def evaluate(ruleset: Ruleset, shipment: Shipment, as_of: dt.date | None = None)
     """Screen one validated shipment at `as_of` (default: its ship date)."""
     day = as_of or shipment.ship_date
     facts, normalised = ruleset.tables.derive(shipment, day)
-    findings: list[Finding] = []
     if ruleset.scope.test(facts, facts):
-        plan, rules = ruleset.plan, ruleset.rules
-        atoms, rule_atoms = plan.atoms, plan.rule_atoms
-        known: list[bool | None] = [None] * len(atoms)
-        for i in plan.candidates(facts):
-            rule = rules[i]
-            start, end = rule.window
-            if not start <= day <= end:
-                continue
-            for a in rule_atoms[i]:
-                holds = known[a]
-                if holds is None:
-                    holds = known[a] = atoms[a](facts, facts)
-                if not holds:
-                    break
-            else:
-                findings.append(_finding(rule, facts))
-    checklist = [_check(item, facts) for item in ruleset.checklist]
+        fired, statuses = ruleset.plan.run(facts, day)
+    else:
+        fired, statuses = [], ["not_applicable"] * len(ruleset.checklist)
+    findings = [_finding(ruleset.rules[i], facts) for i in fired]
+    checklist = [item.answers[status] for item, status in zip(ruleset.checklist, statuses,
+                                                               strict=True)]
     decision, score = decide(ruleset, findings)
     # Everything here was validated on the way in or built from a validated ruleset.
     return construct(Screening,

@@ -11,6 +11,7 @@ test. Both are exact: a rule fires under the plan exactly when its whole conditi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,8 +57,33 @@ class _Index:
 class Plan:
     atoms: tuple[Callable[[Any, Any], bool], ...]
     rule_atoms: tuple[tuple[int, ...], ...]
+    windows: tuple[tuple[dt.date, dt.date], ...]
     indexes: tuple[tuple[Getter, bool, dict[Any, tuple[int, ...]]], ...]
     always: frozenset[int]
+    checks: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+
+    def run(self, facts: Any, day: dt.date) -> tuple[list[int], list[str]]:
+        """The rules that fire on `day`, in rule order, and each checklist item's status."""
+        atoms, rule_atoms, windows = self.atoms, self.rule_atoms, self.windows
+        known: list[bool | None] = [None] * len(atoms)
+
+        def holds(ids: tuple[int, ...]) -> bool:
+            for a in ids:
+                value = known[a]
+                if value is None:
+                    value = known[a] = atoms[a](facts, facts)
+                if not value:
+                    return False
+            return True
+
+        fired = []
+        for i in self.candidates(facts):
+            start, end = windows[i]
+            if start <= day <= end and holds(rule_atoms[i]):
+                fired.append(i)
+        statuses = [("provided" if holds(provided) else "missing") if holds(applies)
+                    else "not_applicable" for applies, provided in self.checks]
+        return fired, statuses
 
     def candidates(self, facts: Any) -> list[int]:
         """The rules this shipment's values can satisfy, in rule order."""
@@ -86,13 +112,13 @@ class PlanBuilder:
         self.rule_atoms: list[tuple[int, ...]] = []
         self.indexes: dict[str, _Index] = {}
         self.always: set[int] = set()
+        self.windows: list[tuple[dt.date, dt.date]] = []
+        self.checks: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
 
-    def add(self, node: Any, ctx: Context, mark: Mark) -> Compiled:
-        """Add a rule's condition; returns the whole condition (for explanations)."""
-        rule = len(self.rule_atoms)
+    def _atoms(self, node: Any, ctx: Context) -> tuple[list[int], list[Any], Compiled]:
         parts: list[Compiled] = []
         ids: list[int] = []
-        indexed = False
+        raw: list[Any] = []
         for part, part_mark in conjuncts(node):
             key = _canonical(part)
             if key not in self.atom_ids:
@@ -100,12 +126,26 @@ class PlanBuilder:
                 self.atoms.append(compile_condition(part, self.root, ctx, part_mark))
             ids.append(self.atom_ids[key])
             parts.append(self.atoms[self.atom_ids[key]])
-            if not indexed:
-                indexed = self._index(part, ctx, rule)
-        if not indexed:
+            raw.append(part)
+        return ids, raw, parts[0] if len(parts) == 1 else all_of(parts)
+
+    def add(self, node: Any, ctx: Context, effective: tuple[dt.date | None, dt.date | None]
+            ) -> Compiled:
+        """Add a rule's condition; returns the whole condition (for explanations)."""
+        rule = len(self.rule_atoms)
+        ids, raw, whole = self._atoms(node, ctx)
+        if not any(self._index(part, ctx, rule) for part in raw):
             self.always.add(rule)
         self.rule_atoms.append(tuple(ids))
-        return parts[0] if len(parts) == 1 else all_of(parts)
+        self.windows.append((effective[0] or dt.date.min, effective[1] or dt.date.max))
+        return whole
+
+    def add_check(self, applies: Any, provided: Any, ctx: Context) -> tuple[Compiled, Compiled]:
+        """Add a checklist item's two conditions, sharing atoms with the rules."""
+        applies_ids, _, applies_whole = self._atoms(applies, ctx)
+        provided_ids, _, provided_whole = self._atoms(provided, ctx)
+        self.checks.append((tuple(applies_ids), tuple(provided_ids)))
+        return applies_whole, provided_whole
 
     def _index(self, part: Any, ctx: Context, rule: int) -> bool:
         """Index the rule under this conjunct's values when it is a membership test."""
@@ -149,6 +189,8 @@ class PlanBuilder:
         return Plan(
             atoms=tuple(a.test for a in self.atoms),
             rule_atoms=tuple(self.rule_atoms),
+            windows=tuple(self.windows),
             indexes=tuple((ix.get, ix.many, {k: tuple(v) for k, v in ix.rules.items()})
                           for ix in self.indexes.values()),
-            always=frozenset(self.always))
+            always=frozenset(self.always),
+            checks=tuple(self.checks))

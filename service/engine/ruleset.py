@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,12 +41,6 @@ class CompiledRule:
     citations: tuple[Citation, ...]
     file: str
     line: int
-
-    @cached_property
-    def window(self) -> tuple[dt.date, dt.date]:
-        """The effective days, both inclusive."""
-        eff = self.spec.effective
-        return eff.from_ or dt.date.min, eff.until or dt.date.max
 
 
 @dataclass(frozen=True)
@@ -266,10 +259,10 @@ class _Loader:
         items = []
         for i, spec in enumerate(parsed.checklist):
             node = raw["checklist"][i]
+            applies, provided = self.plan.add_check(node["applies_when"], node["provided_when"],
+                                                    ctx)
             items.append(ChecklistRule(
-                spec,
-                compile_condition(node["applies_when"], ROOT, ctx),
-                compile_condition(node["provided_when"], ROOT, ctx),
+                spec, applies, provided,
                 _cite(spec.citations, raw, self.seeds, shown, self.problems,
                       ("checklist", i, "citations"))))
         self.finish(ctx)
@@ -296,7 +289,8 @@ class _Loader:
                         shown, line, col, "duplicate-id",
                         f"rule id {spec.id!r} already defined at {seen[spec.id]}"))
                 seen.setdefault(spec.id, where)
-                condition = self.plan.add(node["when"], ctx, node.value_marks["when"])
+                condition = self.plan.add(node["when"], ctx,
+                                          (spec.effective.from_, spec.effective.until))
                 render = compile_template(spec.message, ROOT)
                 if isinstance(render, str):
                     ctx.problem(node.value_marks["message"], "template", render)
