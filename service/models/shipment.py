@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .types import Country, Currency, HsCode, Name, NonNegative, Text
+from .types import Country, Currency, HsCode, IsoDate, Name, NonNegative, Text
 
 PartyKind = Literal[
     "manufacturer", "trader", "freight_forwarder", "logistics", "end_user", "individual", "unknown"
@@ -59,8 +58,8 @@ class Document(_Strict):
     issued_by: Name | None = None
     issued_to: Name | None = None
     end_user: Name | None = None
-    issued_on: dt.date | None = None
-    valid_until: dt.date | None = None
+    issued_on: IsoDate | None = None
+    valid_until: IsoDate | None = None
     covers_hs: list[HsCode] = Field(default_factory=list, max_length=200)
     quantity: NonNegative | None = None
     unit: Unit | None = None
@@ -96,7 +95,7 @@ class Shipment(_Strict):
     )
 
     reference: Name
-    ship_date: dt.date
+    ship_date: IsoDate
     exporter: Party
     consignee: Party
     end_user: Party | None = None

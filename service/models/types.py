@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 from ..reference.countries import to_alpha2
 from ..reference.hs import canonical_hs
@@ -21,6 +22,13 @@ def _country(value: str) -> str:
 def _hs(value: str) -> str:
     if canonical_hs(value) is None:
         raise ValueError(f"invalid HS code {value!r}: 4 to 10 digits, e.g. '8112.92' or '811292'")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    """Dates are ISO 8601 text (or date objects); numbers are not read as timestamps."""
+    if isinstance(value, int | float | bool):
+        raise ValueError("a date must be ISO 8601 text, e.g. '2025-08-04'")
     return value
 
 
@@ -47,3 +55,4 @@ HsCode = Annotated[
 ]
 Currency = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_currency)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), Field(examples=["2025-08-04"])]
