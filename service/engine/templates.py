@@ -15,10 +15,12 @@ Render = Callable[[Any], str]
 
 
 def _show(value: Any) -> str:
+    if value.__class__ is str:
+        return str(value)
     if value is None:
         return "(none)"
     if isinstance(value, list | tuple):
-        return ", ".join(_show(v) for v in value) or "(none)"
+        return ", ".join([_show(v) for v in value]) or "(none)"
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, dt.date):
@@ -45,8 +47,10 @@ def compile_template(template: str, root: FieldType) -> Render | str:
         pieces.append(_getter(steps))
     pieces.append(template[pos:])
 
+    parts = tuple((p, None) if isinstance(p, str) else ("", p) for p in pieces)
+
     def render(facts: Any) -> str:
-        return "".join(p if isinstance(p, str) else _show(p(facts)) for p in pieces)
+        return "".join([text if get is None else _show(get(facts)) for text, get in parts])
 
     return render
 
@@ -66,6 +70,10 @@ def _check(steps: list[tuple[str, int | None]], root: FieldType) -> str | None:
 
 
 def _getter(steps: list[tuple[str, int | None]]) -> Callable[[Any], Any]:
+    if len(steps) == 1 and steps[0][1] is None:
+        name = steps[0][0]
+        return lambda obj: getattr(obj, name)
+
     def get(obj: Any) -> Any:
         for name, index in steps:
             if obj is None:

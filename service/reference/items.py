@@ -163,12 +163,26 @@ def compile_terms(terms: Iterable[str], formulas: Iterable[str] = ()) -> re.Patt
 
 # ---- facts a threshold needs, parsed from the description only when a threshold is checked
 
-_PCT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*%")
+_PCT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|(?i:pct\b|percent\b))")
+# "99.99" with no unit after it, as traders write purities ("Sb2O3 99.995", "purity 99.99 min").
+_BARE_PURITY = re.compile(
+    r"(?<![\d.,])(9\d\.\d{1,6})(?![\d.,])"
+    r"(?!\s*(?i:mm|cm|nm|um|µm|μm|m\b|kg|g\b|t\b|lb|ppm|ppb|mesh|°|mpa|gpa|x\b|\*))"
+)
 _NINES = re.compile(r"(?<![A-Za-z0-9.])([3-9])N(5)?(?![A-Za-z0-9])")
 _MPA = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mpa)(?![A-Za-z])")
 _DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
-_NEGATED_BEFORE = re.compile(r"(?i:\b(?:no|non|without|zero|free of)[\s-]*)$|(?:不含|无|非)$")
+# A negation governs the rest of its clause: "without Dy or Tb", "free of Dy and Tb", "不含镝、铽".
+# "No." followed by a number is a grade or item number, not a negation.
+_NEGATED_BEFORE = re.compile(
+    r"(?i:\b(?:no(?!\.?\s*\d)|not|without|zero|free\s+of|excluding|exclusive\s+of)\b)"
+    r"|(?:不含|无|不添加|未添加)"
+)
+# "non-Dy", "非镝": a prefix negates only the name right after it.
+_NEGATED_PREFIX = re.compile(r"(?i:\bnon[\s-]*)$|非$")
 _NEGATED_AFTER = re.compile(r"^(?i:[\s-]*free\b)|^(?:-?free)")
+_CLAUSE_END = re.compile(r"[,;:()\[\]，；：（）。]")
+_CLAUSE_REACH = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +199,7 @@ def description_facts(text: str) -> DescriptionFacts:
     density are the largest MPa and g/cm3 values stated."""
     text = normalise(text)
     purities = [float(v) for v in _PCT.findall(text) if 50.0 <= float(v) <= 100.0]
+    purities += [float(v) for v in _BARE_PURITY.findall(text) if float(v) <= 100.0]
     for nines, five in _NINES.findall(text):
         purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
     strengths = [float(v) for v in _MPA.findall(text)]
@@ -211,11 +226,13 @@ class Threshold:
         """Whether the item stays controlled under this condition (`text` is normalised)."""
         if self.pattern is not None:
             for m in self.pattern.finditer(text):
-                before, after = (
-                    text[max(0, m.start() - 12) : m.start()],
-                    text[m.end() : m.end() + 6],
-                )
-                if not (_NEGATED_BEFORE.search(before) or _NEGATED_AFTER.search(after)):
+                before = text[max(0, m.start() - _CLAUSE_REACH) : m.start()]
+                ends = list(_CLAUSE_END.finditer(before))
+                if ends:
+                    before = before[ends[-1].end() :]
+                after = text[m.end() : m.end() + 6]
+                if not (_NEGATED_BEFORE.search(before) or _NEGATED_PREFIX.search(before)
+                        or _NEGATED_AFTER.search(after)):
                     return True
             return self.controlled_when_unstated
         stated: float | None = getattr(facts, self.property)
@@ -324,30 +341,66 @@ class ItemCatalogue:
                 ) from None
         return cls(items)
 
-    def match(self, description: str) -> ItemMatch | None:
-        """The controlled item a description names, with what named it; None when none, or
-        when the most specific item named fails its thresholds."""
-        text = normalise(description)
-        best: tuple[tuple[int, int], re.Match[str], tuple[int, ...]] | None = None
+    def _scan(self, text: str) -> list[tuple[int, int, re.Match[str], tuple[int, ...]]]:
+        """Every name or formula in the normalised text: (priority, length, match, owners)."""
+        found = []
         for m in self._pattern.finditer(text):
             owners = self._group_items[(m.lastindex or 1) - 1]
-            rank = (max(self._items[i].priority for i in owners), m.end() - m.start())
-            if best is None or rank > best[0]:
-                best = (rank, m, owners)
-        if best is None:
+            priority = max(self._items[i].priority for i in owners)
+            found.append((priority, m.end() - m.start(), m, owners))
+        return found
+
+    def match(self, description: str, hs_code: str | None = None) -> ItemMatch | None:
+        """The controlled item a description names, with what named it; None when none, or
+        when the most specific item named fails its thresholds.
+
+        With an HS code, an item named in the description whose reference headings contain the
+        code's heading is preferred ("Terbium metal for NdFeB magnets" under 2805.30 is terbium
+        metal): the declaration itself says which of the named items the goods are. Otherwise,
+        or when no named item fits the heading, the highest priority wins, then the longest name,
+        then the first in the text; among the names of that priority, the first whose
+        thresholds hold is the item."""
+        text = normalise(description)
+        found = self._scan(text)
+        if not found:
             return None
-        rank, m, owners = best
         facts = description_facts(text)
-        for i in owners:
-            item = self._items[i]
-            if item.priority == rank[0] and all(t.holds(text, facts) for t in item.thresholds):
-                return ItemMatch(item, m.group(), m.span())
+        heading = hs_heading(hs_code) if hs_code else ""
+        if len(heading) == 6:
+            fitting = [
+                (priority, length, -m.start(), m, i)
+                for priority, length, m, owners in found
+                for i in owners
+                if heading in self._items[i].headings
+                and all(t.holds(text, facts) for t in self._items[i].thresholds)
+            ]
+            if fitting:
+                *_, m, i = max(fitting, key=lambda f: f[:3])
+                return ItemMatch(self._items[i], m.group(), m.span())
+        top = max(priority for priority, *_ in found)
+        ranked = sorted(
+            (f for f in found if f[0] == top), key=lambda f: (-f[1], f[2].start())
+        )
+        for _, _, m, owners in ranked:
+            for i in owners:
+                item = self._items[i]
+                if item.priority == top and all(t.holds(text, facts) for t in item.thresholds):
+                    return ItemMatch(item, m.group(), m.span())
         return None
 
-    def named(self, description: str) -> ControlledItem | None:
+    def named(self, description: str, hs_code: str | None = None) -> ControlledItem | None:
         """The controlled item the description names, thresholds applied; None otherwise."""
-        found = self.match(description)
+        found = self.match(description, hs_code)
         return found.item if found else None
+
+    def mentioned(self, description: str) -> ControlledItem | None:
+        """The item a description names, thresholds not applied ("NdFeB magnets N52" names
+        the NdFeB magnet item though it is not controlled): a named good is never vague."""
+        found = self._scan(normalise(description))
+        if not found:
+            return None
+        best = max(found, key=lambda f: (f[0], f[1], -f[2].start()))
+        return self._items[best[3][0]]
 
     def by_heading(self, hs_code: str) -> tuple[ControlledItem, ...]:
         """Items whose reference headings contain the code's 6-digit heading (none if shorter)."""
