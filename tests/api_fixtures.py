@@ -8,7 +8,9 @@ How they are chosen:
   127.0.0.1:5432, database ``test``), except under ``CI=true``, where they fail.
 - ``api`` / ``client``: a real uvicorn server (subprocess, random free port on 127.0.0.1) over a
   migrated database, one per backend for the whole session; tests talk to it over httpx and
-  must not depend on what other tests stored (filter on a unique ``reference``).
+  must not depend on what other tests stored (filter on a unique ``reference``, or make a
+  fresh organisation with ``make_keys``). The database has the ``TEST_KEYS`` of
+  ``api_support``; ``client`` sends the admin key of ``org-a``, ``api.client(name)`` another.
 """
 
 from __future__ import annotations

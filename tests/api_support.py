@@ -1,6 +1,10 @@
-"""Helpers for the store and API tests: PostgreSQL schemas, live uvicorn servers, test data.
+"""Helpers for the store and API tests: PostgreSQL schemas, live uvicorn servers, API keys,
+test data.
 
 The fixtures built on these are in ``api_fixtures.py``; test modules import helpers from here.
+Every live server's database gets two organisations with keys made through the store
+(``TEST_KEYS``): ``org-a`` (admin, submitter, reviewer, reviewer2) and ``org-b`` (admin,
+submitter, reviewer). ``LiveServer.client(name)`` sends the named key.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,8 +25,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from service.auth import create_key
 from service.models import Citation, Evidence, Finding, RulesetRef, Screening
-from service.store import normalise_url, upgrade
+from service.store import SqlStore, normalise_url, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get(
@@ -90,6 +95,33 @@ def free_port() -> int:
         return port
 
 
+# name -> (organisation, role) of the keys every test server's database gets.
+TEST_KEYS: dict[str, tuple[str, str]] = {
+    "admin": ("org-a", "admin"),
+    "submitter": ("org-a", "submitter"),
+    "reviewer": ("org-a", "reviewer"),
+    "reviewer2": ("org-a", "reviewer"),
+    "b_admin": ("org-b", "admin"),
+    "b_submitter": ("org-b", "submitter"),
+    "b_reviewer": ("org-b", "reviewer"),
+}
+
+
+def make_keys(database_url: str, wanted: dict[str, tuple[str, str]] | None = None
+              ) -> dict[str, str]:
+    """Make API keys through the store: name -> raw key (``TEST_KEYS`` by default)."""
+    store = SqlStore.from_url(database_url)
+    try:
+        return {name: create_key(store, org=org, role=role, name=f"test {name}").key
+                for name, (org, role) in (wanted or TEST_KEYS).items()}
+    finally:
+        store.dispose()
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
 @dataclass
 class LiveServer:
     base_url: str
@@ -97,9 +129,15 @@ class LiveServer:
     backend: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    keys: dict[str, str] = field(default_factory=dict)
 
-    def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=30.0, **kwargs)
+    def client(self, key: str | None = "admin", **kwargs: Any) -> httpx.Client:
+        """A client sending the test key ``key`` (a name in ``keys``, or a raw key); None sends
+        no key."""
+        headers = dict(kwargs.pop("headers", {}))
+        if key is not None:
+            headers.update(bearer(self.keys.get(key, key)))
+        return httpx.Client(base_url=self.base_url, timeout=30.0, headers=headers, **kwargs)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -139,16 +177,26 @@ def launch(command: list[str], database_url: str, backend: str, log_path: Path,
     raise RuntimeError(f"server did not become ready:\n{server.log()}")
 
 
-def start_server(database_url: str, backend: str, log_dir: Path) -> LiveServer:
-    """Migrate, then run uvicorn on the app factory in a subprocess on a free port."""
+def start_server(database_url: str, backend: str, log_dir: Path, *,
+                 rules_dir: Path | None = None, seeds_dir: Path | None = None) -> LiveServer:
+    """Migrate, make the test keys, then run uvicorn on the app factory in a subprocess on a
+    free port (``uvicorn --factory``: one worker, so SIGHUP reaches the app)."""
     upgrade(database_url)
+    keys = make_keys(database_url)
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "service.api.app:app_from_env", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "info", "--no-access-log",
     ]
-    return launch(command, database_url, backend, log_dir / f"uvicorn-{backend}-{port}.log",
-                  port, server_env(database_url))
+    extra = {}
+    if rules_dir is not None:
+        extra["ASSAY_RULES_DIR"] = str(rules_dir)
+    if seeds_dir is not None:
+        extra["ASSAY_SEEDS_DIR"] = str(seeds_dir)
+    server = launch(command, database_url, backend, log_dir / f"uvicorn-{backend}-{port}.log",
+                    port, server_env(database_url, **extra))
+    server.keys = keys
+    return server
 
 
 def stop_server(server: LiveServer) -> None:

@@ -12,7 +12,16 @@ import httpx
 from service.api import openapi_document, render_openapi
 from service.store import upgrade
 
-from .api_support import ROOT, free_port, launch, server_env, shipment, stop_server
+from .api_support import (
+    ROOT,
+    bearer,
+    free_port,
+    launch,
+    make_keys,
+    server_env,
+    shipment,
+    stop_server,
+)
 
 pytest_plugins = ["tests.api_fixtures"]  # store and API fixtures (see its docstring)
 
@@ -59,6 +68,7 @@ def test_metrics_add_up_across_workers(server_logs: Path) -> None:
     """`serve(workers=2)` turns on multiprocess mode; /metrics sums both workers."""
     database = f"sqlite:///{server_logs / 'workers.db'}"
     upgrade(database)
+    key = make_keys(database, {"submitter": ("org-a", "submitter")})["submitter"]
     port = free_port()
     code = ("from service.api import serve; "
             f"serve(port={port}, workers=2, log_level='warning', access_log=False)")
@@ -68,7 +78,7 @@ def test_metrics_add_up_across_workers(server_logs: Path) -> None:
         n = 24
         for _ in range(n):
             # A new connection each time, so that both workers get requests.
-            with server.client() as one:
+            with server.client(key) as one:
                 assert one.post("/v1/screenings", json=shipment()).status_code == 201
         with server.client() as http:
             text = http.get("/metrics").text
@@ -109,3 +119,40 @@ def test_openapi_documents_problems_examples_and_headers() -> None:
         for operation in path.values():
             for response in operation["responses"].values():
                 assert "X-Request-ID" in response["headers"]
+
+
+def test_openapi_declares_bearer_auth_on_every_v1_route() -> None:
+    doc = openapi_document()
+    scheme = doc["components"]["securitySchemes"]["bearerAuth"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    for path, operations in doc["paths"].items():
+        for operation in operations.values():
+            if path.startswith("/v1/"):
+                assert operation["security"] == [{"bearerAuth": []}], path
+                assert {"401", "403"} <= set(operation["responses"]), path
+                assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
+            else:
+                assert "security" not in operation, path
+
+
+def test_v1_needs_a_key_but_health_and_metrics_do_not(api: object) -> None:
+    from .api_support import LiveServer, assert_problem
+
+    assert isinstance(api, LiveServer)
+    with api.client(None) as anonymous:
+        for path in ("/healthz", "/readyz", "/metrics", "/openapi.json"):
+            assert anonymous.get(path).status_code == 200, path
+        for method, path in (("GET", "/v1/screenings"), ("GET", "/v1/rules"),
+                             ("POST", "/v1/screenings"), ("GET", "/v1/audit/head"),
+                             ("POST", "/v1/rules:reload"), ("GET", "/v1/queue/counts")):
+            problem = assert_problem(anonymous.request(method, path), 401)
+            assert "Bearer" in problem["detail"]
+        missing = anonymous.get("/v1/screenings")
+        assert missing.headers["www-authenticate"] == 'Bearer realm="assay"'
+        for header in ("Bearer ak_0000000000000000.x", "Basic dXNlcjpwYXNz", "Bearer",
+                       "Bearer " + "ak_0000000000000000." + "A" * 43):
+            response = anonymous.get("/v1/screenings", headers={"Authorization": header})
+            assert_problem(response, 401)
+        wrong = anonymous.get("/v1/screenings", headers=bearer(
+            api.keys["admin"][:-4] + "AAAA"))
+        assert 'error="invalid_token"' in wrong.headers["www-authenticate"]

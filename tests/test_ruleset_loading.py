@@ -81,7 +81,7 @@ def test_schema_errors_point_at_the_value(rules_copy: Path) -> None:
     pack = rules_copy / "parties.yaml"
     replace(pack, "red_flag: PTY-RESTRICTED", "red_flag: PTY-BLOCKED")
     found = problems(rules_copy)
-    assert ("parties.yaml", line_of(pack, "PTY-BLOCKED"), 15, "rule-schema") in found
+    assert ("parties.yaml", line_of(pack, "PTY-BLOCKED"), 15, "unknown-red-flag") in found
 
 
 def test_duplicate_rule_ids_are_rejected(rules_copy: Path) -> None:
@@ -97,7 +97,7 @@ def test_effective_range_must_be_ordered(rules_copy: Path) -> None:
     replace(pack, "effective: {from: 2024-12-03, until: 2025-11-08}",
             "effective: {from: 2025-12-03, until: 2025-11-08}")
     found = problems(rules_copy)
-    assert ("regime.yaml", line_of(pack, "from: 2025-12-03"), 16, "rule-schema") in found
+    assert ("regime.yaml", line_of(pack, "from: 2025-12-03"), 42, "effective-range") in found
 
 
 def test_missing_example_file_is_reported(rules_copy: Path) -> None:

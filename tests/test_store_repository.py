@@ -15,6 +15,7 @@ from service.store import (
     Cursor,
     IdempotencyKeyTaken,
     InvalidCursor,
+    NewScreening,
     NotFound,
     ScreeningFilter,
     SqlStore,
@@ -30,6 +31,11 @@ from .api_support import make_screening, unique_reference
 pytest_plugins = ["tests.api_fixtures"]  # store and API fixtures (see its docstring)
 
 T0 = dt.datetime(2025, 8, 4, 12, 0, tzinfo=dt.UTC)
+ORG = "default"
+
+
+def new(*screenings: Screening, org: str = ORG) -> list[NewScreening]:
+    return [NewScreening(screening=s, org=org, submitted_by="ak_test") for s in screenings]
 
 
 @pytest.fixture
@@ -41,12 +47,12 @@ def store(database_url: str) -> Iterator[SqlStore]:
 
 def test_round_trip_keeps_the_screening_and_sets_created_at_and_review(store: SqlStore) -> None:
     screening = make_screening(decision="hold", red_flags=("TRX-HUB", "LIC-MISSING"))
-    with store.transaction() as repo:
-        [stored] = repo.add_screenings([screening], now=T0)
+    with store.transaction(write=True) as repo:
+        [stored] = repo.add_screenings(new(screening), now=T0)
     assert stored.created_at == T0
     assert stored.review is not None and stored.review.status == "open"
     with store.transaction() as repo:
-        loaded = repo.get_screening(screening.id or "")
+        loaded = repo.get_screening(screening.id or "", org=ORG)
     assert loaded == stored
     assert loaded.model_dump(by_alias=True)["normalised"][0]["from"] == "Hongkong"
     expected = screening.model_dump(exclude={"created_at", "review"})
@@ -54,48 +60,48 @@ def test_round_trip_keeps_the_screening_and_sets_created_at_and_review(store: Sq
 
 
 def test_clear_screening_has_no_review(store: SqlStore) -> None:
-    with store.transaction() as repo:
-        [stored] = repo.add_screenings([make_screening(decision="clear")], now=T0)
-        assert repo.get_screening(stored.id or "").review is None
+    with store.transaction(write=True) as repo:
+        [stored] = repo.add_screenings(new(make_screening(decision="clear")), now=T0)
+        assert repo.get_screening(stored.id or "", org=ORG).review is None
 
 
 def test_created_at_is_utc_even_when_given_another_zone(store: SqlStore) -> None:
     tokyo = dt.timezone(dt.timedelta(hours=9))
-    with store.transaction() as repo:
-        [stored] = repo.add_screenings([make_screening()], now=T0.astimezone(tokyo))
-        loaded = repo.get_screening(stored.id or "")
+    with store.transaction(write=True) as repo:
+        [stored] = repo.add_screenings(new(make_screening()), now=T0.astimezone(tokyo))
+        loaded = repo.get_screening(stored.id or "", org=ORG)
     assert loaded.created_at == T0 and loaded.created_at.utcoffset() == dt.timedelta(0)
 
 
 def test_missing_screening_is_not_found(store: SqlStore) -> None:
     with pytest.raises(NotFound), store.transaction() as repo:
-        repo.get_screening("scr_00000000000000000000000000")
+        repo.get_screening("scr_00000000000000000000000000", org=ORG)
 
 
 def test_exception_in_the_block_rolls_everything_back(store: SqlStore) -> None:
     screening = make_screening()
-    with pytest.raises(RuntimeError), store.transaction() as repo:
-        repo.add_screenings([screening], now=T0)
+    with pytest.raises(RuntimeError), store.transaction(write=True) as repo:
+        repo.add_screenings(new(screening), now=T0)
         raise RuntimeError("boom")
     with store.transaction() as repo:
-        assert repo.get_screenings([screening.id or ""]) == {}
+        assert repo.get_screenings([screening.id or ""], org=ORG) == {}
 
 
 def test_duplicate_id_is_a_store_error_and_nothing_of_the_batch_is_kept(store: SqlStore) -> None:
     first = make_screening()
-    with store.transaction() as repo:
-        repo.add_screenings([first], now=T0)
+    with store.transaction(write=True) as repo:
+        repo.add_screenings(new(first), now=T0)
     other = make_screening()
-    with pytest.raises(StoreError), store.transaction() as repo:
-        repo.add_screenings([other, first], now=T0)
+    with pytest.raises(StoreError), store.transaction(write=True) as repo:
+        repo.add_screenings(new(other, first), now=T0)
     with store.transaction() as repo:
-        assert set(repo.get_screenings([first.id or "", other.id or ""])) == {first.id}
+        assert set(repo.get_screenings([first.id or "", other.id or ""], org=ORG)) == {first.id}
 
 
 def test_screening_without_id_is_refused(store: SqlStore) -> None:
     nameless = make_screening().model_copy(update={"id": None})
-    with pytest.raises(ValueError), store.transaction() as repo:
-        repo.add_screenings([nameless], now=T0)
+    with pytest.raises(ValueError), store.transaction(write=True) as repo:
+        repo.add_screenings(new(nameless), now=T0)
 
 
 def _seed(store: SqlStore, reference: str) -> list[Screening]:
@@ -107,9 +113,9 @@ def _seed(store: SqlStore, reference: str) -> list[Screening]:
     ]
     stored: list[Screening] = []
     for i, (decision, flags) in enumerate(specs):
-        with store.transaction() as repo:
+        with store.transaction(write=True) as repo:
             stored += repo.add_screenings(
-                [make_screening(reference=reference, decision=decision, red_flags=flags)],
+                new(make_screening(reference=reference, decision=decision, red_flags=flags)),
                 now=T0 + dt.timedelta(seconds=i // 2),
             )
     return stored
@@ -161,10 +167,10 @@ def test_pages_stay_stable_while_new_screenings_arrive(store: SqlStore) -> None:
     cursor: Cursor | None = None
     late = T0 + dt.timedelta(minutes=5)
     while True:
-        with store.transaction() as repo:
+        with store.transaction(write=True) as repo:
             page = repo.list_screenings(where=where, limit=3, after=cursor)
             # A writer stores newer screenings between every two pages.
-            repo.add_screenings([make_screening(reference=reference)], now=late)
+            repo.add_screenings(new(make_screening(reference=reference)), now=late)
         seen += [s.id for s in page.items]
         if page.next_cursor is None:
             break
@@ -182,23 +188,28 @@ def test_cursor_round_trip_and_rejection() -> None:
 
 def test_idempotency_record_and_conflict(store: SqlStore) -> None:
     key = unique_reference("key")
-    with store.transaction() as repo:
-        assert repo.get_idempotency(key) is None
+    with store.transaction(write=True) as repo:
+        assert repo.get_idempotency(key, org=ORG) is None
         repo.add_idempotency(
             key=key, fingerprint="f" * 64, status_code=201, result={"screening_id": "scr_x"},
-            now=T0,
+            now=T0, org=ORG,
         )
     with store.transaction() as repo:
-        record = repo.get_idempotency(key)
+        record = repo.get_idempotency(key, org=ORG)
+        assert repo.get_idempotency(key, org="other") is None  # keys are per organisation
     assert record is not None and record.result == {"screening_id": "scr_x"}
-    assert record.status_code == 201 and record.created_at == T0
+    assert record.status_code == 201 and record.created_at == T0 and record.org == ORG
 
     screening = make_screening()
-    with pytest.raises(IdempotencyKeyTaken), store.transaction() as repo:
-        repo.add_screenings([screening], now=T0)
-        repo.add_idempotency(key=key, fingerprint="g" * 64, status_code=201, result={}, now=T0)
+    with pytest.raises(IdempotencyKeyTaken), store.transaction(write=True) as repo:
+        repo.add_screenings(new(screening), now=T0)
+        repo.add_idempotency(key=key, fingerprint="g" * 64, status_code=201, result={}, now=T0,
+                             org=ORG)
+    with store.transaction(write=True) as repo:  # another organisation may use the same key
+        repo.add_idempotency(key=key, fingerprint="g" * 64, status_code=201, result={}, now=T0,
+                             org="other")
     with store.transaction() as repo:  # the screening of the losing request was rolled back
-        assert repo.get_screenings([screening.id or ""]) == {}
+        assert repo.get_screenings([screening.id or ""], org=ORG) == {}
 
 
 def test_concurrent_writers_lose_nothing(store: SqlStore) -> None:
@@ -208,9 +219,9 @@ def test_concurrent_writers_lose_nothing(store: SqlStore) -> None:
     def write(n: int) -> None:
         try:
             for _ in range(n):
-                with store.transaction() as repo:
+                with store.transaction(write=True) as repo:
                     repo.add_screenings(
-                        [make_screening(reference=reference)], now=dt.datetime.now(dt.UTC)
+                new(make_screening(reference=reference)), now=dt.datetime.now(dt.UTC)
                     )
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -241,7 +252,7 @@ def test_missing_tables_are_a_store_error(tmp_path: object) -> None:
     store = SqlStore.from_url(f"sqlite:///{tmp_path}/empty.db")
     store.ping()
     with pytest.raises(StoreError), store.transaction() as repo:
-        repo.get_screening("scr_x")
+        repo.get_screening("scr_x", org=ORG)
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: object) -> None:

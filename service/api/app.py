@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as dist_version
@@ -16,13 +19,15 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from ..auth import KeyCache
 from ..engine import Ruleset
 from ..store import StoreError
+from ..ui import router as ui_router
 from .deps import Services
 from .metrics import Metrics, mark_process_dead
 from .middleware import EdgeMiddleware
 from .problems import PROBLEM_JSON, install_handlers
-from .routers import health, rules, screenings
+from .routers import audit, health, rules, screenings
 from .rulesets import RulesetHolder
 from .settings import Settings
 
@@ -33,10 +38,51 @@ Assay screens export shipments of strategic minerals from China (gallium, german
 graphite, rare earths, tungsten and the other dual-use items) for smuggling red flags. Every
 finding cites the source text it comes from.
 
+Every `/v1` route needs an API key: `Authorization: Bearer <key>` (401 without a valid one,
+403 when its role is not enough). A key belongs to one organisation and sees only that
+organisation's screenings. Roles: submitter (screen, read), reviewer (+ review), admin (+ reload
+the rules, read the audit trail). `/healthz`, `/readyz` and `/metrics` are open.
+
 Errors are RFC 9457 `application/problem+json`; a 422 lists each bad field in `errors` with
 `loc`, a JSON pointer into the request part named by `in`. Every response carries
 `X-Request-ID` (echoed when the request sends one). POSTs accept `Idempotency-Key`.
 """
+
+
+def _install_sighup(services: Services) -> Callable[[], None]:
+    """SIGHUP reloads the rules (in a worker thread); returns what puts the old handler back.
+
+    Only from the main thread (a server process, not a test client's thread). Under
+    ``--workers N`` uvicorn's supervisor takes SIGHUP itself and restarts the workers, which
+    load the rules as they start.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "SIGHUP"):
+        return lambda: None
+    loop = asyncio.get_running_loop()
+
+    def reload() -> None:
+        try:
+            result = services.reload_rules(trigger="sighup")
+        except Exception:  # keep serving whatever happens
+            log.exception("SIGHUP: ruleset reload failed")
+            return
+        if result.ok:
+            log.info("SIGHUP: serving ruleset %s (was %s)", result.version, result.previous)
+        else:
+            log.error("SIGHUP: ruleset refused, still serving %s:\n%s", result.version,
+                      "\n".join(result.problems))
+
+    def on_sighup(_signum: int, _frame: object) -> None:
+        loop.call_soon_threadsafe(loop.run_in_executor, None, reload)
+
+    previous = signal.signal(signal.SIGHUP, on_sighup)
+
+    def uninstall() -> None:
+        signal.signal(signal.SIGHUP, previous)
+
+    return uninstall
+
 
 
 def _version() -> str:
@@ -58,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     services = Services(
         settings=settings, metrics=metrics,
         rulesets=RulesetHolder(settings.rules_dir, settings.seeds_dir, on_change=ruleset_changed),
+        keys=KeyCache(settings.auth_cache_seconds),
     )
 
     @asynccontextmanager
@@ -74,11 +121,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if store.revision() != store.expected_revision():
                 log.warning("database schema is not at %s: run `assay db upgrade`",
                             store.expected_revision())
+            else:
+                services.record_ruleset(trigger="startup", previous=None)
         except StoreError as exc:
             log.warning("database not reachable at startup: %s", exc)
+        uninstall = _install_sighup(services)
         try:
             yield
         finally:
+            uninstall()
             services.close_store()
             mark_process_dead(os.getpid())
 
@@ -97,7 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(EdgeMiddleware, metrics=metrics, body_limit=body_limit)
     app.include_router(screenings.router)
     app.include_router(rules.router)
+    app.include_router(audit.router)
     app.include_router(health.router)
+    app.include_router(ui_router)
 
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -118,6 +171,8 @@ def app_from_env() -> FastAPI:
 
 TAGS = [
     {"name": "screenings", "description": "Screen shipments and read stored screenings."},
+    {"name": "review", "description": "The review queue and review decisions."},
+    {"name": "audit", "description": "The hash-chained audit trail (admins)."},
     {"name": "rules", "description": "The serving ruleset."},
     {"name": "sources", "description": "The source articles rules cite."},
     {"name": "checklist", "description": "What a kind of shipment needs before it leaves."},

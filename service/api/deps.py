@@ -6,16 +6,22 @@ and a plain ``def`` would cost a threadpool round trip each.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .. import workflow
+from ..audit import AuditError
+from ..auth import KeyCache, Principal
 from ..engine import Ruleset
-from ..store import GroupCommitWriter, SqlStore, StoreUnavailable
+from ..store import GroupCommitWriter, SqlStore, StoreError, StoreUnavailable
 from .metrics import Metrics
-from .rulesets import RulesetHolder
+from .rulesets import ReloadResult, RulesetHolder
 from .settings import Settings
+
+log = logging.getLogger("assay.api")
 
 
 @dataclass
@@ -25,6 +31,7 @@ class Services:
     settings: Settings
     metrics: Metrics
     rulesets: RulesetHolder
+    keys: KeyCache = field(default_factory=lambda: KeyCache(0.0))
     _store: SqlStore | None = field(default=None, repr=False)
     _writer: GroupCommitWriter | None = field(default=None, repr=False)
 
@@ -47,6 +54,28 @@ class Services:
             self._writer = GroupCommitWriter(self._store)
             self._writer.start()
         return self._store
+
+    def record_ruleset(self, *, trigger: str, previous: str | None,
+                       actor: Principal | None = None) -> None:
+        """Append ruleset.loaded for the serving ruleset (at startup only when it differs from
+        the last one recorded). A store fault is logged, not raised: the ruleset serves."""
+        ruleset = self.rulesets.current
+        try:
+            workflow.record_ruleset_loaded(
+                self.store, version=ruleset.version, rules=len(ruleset.rules),
+                previous=previous, trigger=trigger, actor=actor,
+                only_if_changed=trigger == "startup")
+        except (StoreError, AuditError) as exc:
+            log.error("could not record ruleset.loaded for %s: %s", ruleset.version, exc)
+
+    def reload_rules(self, *, trigger: str, actor: Principal | None = None) -> ReloadResult:
+        """Reload the ruleset (``POST /v1/rules:reload``, SIGHUP): a bad one is refused and the
+        last good one keeps serving; a good one is recorded in the audit trail."""
+        result = self.rulesets.reload()
+        self.metrics.ruleset_reloads.labels("ok" if result.ok else "refused").inc()
+        if result.ok:
+            self.record_ruleset(trigger=trigger, previous=result.previous, actor=actor)
+        return result
 
     def close_store(self) -> None:
         if self._writer is not None:

@@ -22,7 +22,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from ..errors import AssayError, RulesetError
-from ..store import IdempotencyKeyTaken, InvalidCursor, NotFound, StoreError, StoreUnavailable
+from ..review import (
+    Forbidden,
+    InvalidReview,
+    PreconditionFailed,
+    PreconditionRequired,
+    ReviewConflict,
+)
+from ..store import (
+    IdempotencyKeyTaken,
+    InvalidCursor,
+    NotFound,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
+from .rulesets import RulesetRefused
+from .security import Unauthenticated
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -30,12 +46,16 @@ log = logging.getLogger("assay.api")
 
 TYPES = {
     400: "urn:assay:problem:bad-request",
+    401: "urn:assay:problem:unauthenticated",
+    403: "urn:assay:problem:forbidden",
     404: "urn:assay:problem:not-found",
     405: "urn:assay:problem:method-not-allowed",
     409: "urn:assay:problem:conflict",
+    412: "urn:assay:problem:precondition-failed",
     413: "urn:assay:problem:content-too-large",
     415: "urn:assay:problem:unsupported-media-type",
     422: "urn:assay:problem:invalid-request",
+    428: "urn:assay:problem:precondition-required",
     500: "urn:assay:problem:internal",
     503: "urn:assay:problem:unavailable",
 }
@@ -194,6 +214,42 @@ async def _conflict(request: Request, exc: Exception) -> Response:
     return problem_response(request, 409, detail=str(exc))
 
 
+async def _unauthenticated(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Unauthenticated)
+    return problem_response(request, 401, detail=str(exc),
+                            headers={"WWW-Authenticate": exc.challenge})
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return problem_response(request, 403, detail=str(exc))
+
+
+async def _precondition_failed(request: Request, exc: Exception) -> Response:
+    headers = {"ETag": exc.current_etag} if isinstance(exc, PreconditionFailed) else None
+    detail = str(exc) if isinstance(exc, PreconditionFailed) else (
+        "the screening changed since you read it: read it again")
+    return problem_response(request, 412, detail=detail, headers=headers)
+
+
+async def _precondition_required(request: Request, exc: Exception) -> Response:
+    return problem_response(request, 428, detail=str(exc))
+
+
+async def _invalid_review(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidReview)
+    errors = [{"loc": e["loc"], "in": "body", "msg": e["msg"], "type": e["type"]}
+              for e in exc.errors]
+    n = len(errors)
+    return problem_response(request, 422, detail=f"{n} problem{'s' * (n != 1)} with the review",
+                            errors=errors)
+
+
+async def _ruleset_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RulesetRefused)
+    return problem_response(request, 422, detail=str(exc), problems=exc.result.problems,
+                            serving=exc.result.version)
+
+
 async def _invalid_cursor(request: Request, exc: Exception) -> Response:
     errors = [{"loc": "/cursor", "in": "query", "msg": str(exc), "type": "invalid_cursor"}]
     return problem_response(request, 422, detail="1 invalid field", errors=errors)
@@ -231,8 +287,16 @@ def install_handlers(app: FastAPI) -> None:
     table: list[tuple[type[Exception], Any]] = [
         (RequestValidationError, _validation),
         (StarletteHTTPException, _http),
+        (Unauthenticated, _unauthenticated),
+        (Forbidden, _forbidden),
         (NotFound, _not_found),
         (IdempotencyKeyTaken, _conflict),
+        (ReviewConflict, _conflict),
+        (PreconditionFailed, _precondition_failed),
+        (VersionConflict, _precondition_failed),
+        (PreconditionRequired, _precondition_required),
+        (InvalidReview, _invalid_review),
+        (RulesetRefused, _ruleset_refused),
         (InvalidCursor, _invalid_cursor),
         (StoreUnavailable, _unavailable),
         (StoreError, _store),

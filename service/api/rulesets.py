@@ -2,7 +2,8 @@
 
 Loading is all or nothing (``service.engine.load_ruleset``). ``reload()`` swaps in a new ruleset
 only when it loads cleanly; otherwise the last good one keeps serving and the problems are
-returned. ``POST /v1/rules:reload`` and SIGHUP (with the auth issue) call ``reload()``.
+returned. ``POST /v1/rules:reload`` and SIGHUP call ``reload()`` (through
+``Services.reload_rules``, which also records the load in the audit trail).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine import Ruleset, RulesetError, load_ruleset
+from ..errors import AssayError
 
 log = logging.getLogger("assay.rules")
 
@@ -90,3 +92,13 @@ class RulesetHolder:
         self._current = ruleset
         if self._on_change is not None:
             self._on_change(ruleset)
+
+
+class RulesetRefused(AssayError):
+    """A reload found problems in the ruleset on disk; the last good one keeps serving (422)."""
+
+    def __init__(self, result: ReloadResult) -> None:
+        self.result = result
+        n = len(result.problems)
+        super().__init__(f"the ruleset on disk has {n} problem{'s' * (n != 1)}; still serving "
+                         f"{result.version}")

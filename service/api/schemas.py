@@ -156,3 +156,56 @@ class Readiness(_Wire):
     ruleset: RulesetRef
     database: Literal["ok"]
     schema_revision: str | None
+
+
+class QueueCountsOut(_Wire):
+    """Screenings of the organisation (matching the filter) by review status and by decision.
+    Clear screenings have no review status; every status and decision is listed, zeros too."""
+
+    by_status: dict[str, int] = Field(examples=[{
+        "open": 12, "in_review": 3, "awaiting_second": 1, "approved": 40, "rejected": 2,
+        "escalated": 0}])
+    by_decision: dict[str, int] = Field(examples=[{"clear": 310, "review": 50, "hold": 8}])
+    total: int = Field(ge=0)
+
+
+class AuditEventOut(_Wire):
+    """One event of the hash chain: ``hash`` is the sha256 of the canonical JSON of
+    ``{seq, at, type, org, actor, screening_id, payload, prev}`` (``prev`` = ``prev_hash``)."""
+
+    seq: int = Field(ge=1, description="position in the chain (1, 2, 3 ...)")
+    at: dt.datetime
+    type: str = Field(examples=["screening.reviewed"])
+    org: str | None = Field(description="the organisation; null for service-wide events")
+    actor: str | None = Field(description="the acting API key id; null for the command line "
+                                          "and the server itself", examples=["ak_3f9k2m8q7w1z5x4c"])
+    screening_id: str | None = None
+    payload: dict[str, Any]
+    prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class AuditPage(_Wire):
+    """Events in chain order; pass ``next_after`` as ``after`` for the next page."""
+
+    items: list[AuditEventOut]
+    next_after: int | None = Field(description="null on the last page")
+
+
+class AuditHead(_Wire):
+    """The newest event's hash and the number of events: keep it elsewhere, then check the
+    store against it with ``assay audit verify --head HASH:COUNT``."""
+
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    count: int = Field(ge=0)
+    head: str = Field(description="HASH:COUNT, as `assay audit verify --head` takes it")
+
+
+class ReloadResultOut(_Wire):
+    """A reload that took: the ruleset now serving and the one before."""
+
+    ok: Literal[True]
+    version: str = Field(examples=["sha256:4c1e0b7d9a"])
+    previous: str | None
+    rules: int = Field(ge=0)
+    changed: bool

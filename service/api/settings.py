@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     - ``database_url`` (``DATABASE_URL``): ``sqlite:///./var/assay.db`` by default;
       ``postgresql://user@host/db`` in production (the psycopg 3 driver is chosen for you).
     - ``rules_dir`` (``ASSAY_RULES_DIR``), ``seeds_dir`` (``ASSAY_SEEDS_DIR``): the ruleset.
+    - ``auth_cache_seconds`` (``ASSAY_AUTH_CACHE_SECONDS``): how long a server remembers a good
+      API key (a revoked key stops working within this time); 0 checks the database every time.
     """
 
     model_config = SettingsConfigDict(
@@ -33,6 +35,7 @@ class Settings(BaseSettings):
     max_batch_items: int = Field(default=1000, ge=1, le=10_000)
     page_limit_default: int = Field(default=50, ge=1)
     page_limit_max: int = Field(default=200, ge=1)
+    auth_cache_seconds: float = Field(default=10.0, ge=0, le=3600)
 
     def environment(self) -> dict[str, str]:
         """These settings as environment variables (for worker processes that re-read them)."""
@@ -45,4 +48,5 @@ class Settings(BaseSettings):
             "ASSAY_MAX_BATCH_ITEMS": str(self.max_batch_items),
             "ASSAY_PAGE_LIMIT_DEFAULT": str(self.page_limit_default),
             "ASSAY_PAGE_LIMIT_MAX": str(self.page_limit_max),
+            "ASSAY_AUTH_CACHE_SECONDS": str(self.auth_cache_seconds),
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,7 @@ class Plan:
     rule_atoms: tuple[tuple[int, ...], ...]
     windows: tuple[tuple[dt.date, dt.date], ...]
     indexes: tuple[tuple[Getter, bool, dict[Any, tuple[int, ...]]], ...]
+    present: tuple[tuple[Getter, tuple[int, ...]], ...]
     always: frozenset[int]
     checks: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
 
@@ -88,6 +90,9 @@ class Plan:
     def candidates(self, facts: Any) -> list[int]:
         """The rules this shipment's values can satisfy, in rule order."""
         chosen = set(self.always)
+        for get, rules in self.present:
+            if get(facts):
+                chosen.update(rules)
         for get, many, table in self.indexes:
             value = get(facts)
             if many:
@@ -102,6 +107,9 @@ class Plan:
         return sorted(chosen)
 
 
+IndexKey = tuple[Any, ...]
+
+
 class PlanBuilder:
     """Collects rule conditions into shared atoms and an index."""
 
@@ -110,8 +118,7 @@ class PlanBuilder:
         self.atom_ids: dict[str, int] = {}
         self.atoms: list[Compiled] = []
         self.rule_atoms: list[tuple[int, ...]] = []
-        self.indexes: dict[str, _Index] = {}
-        self.always: set[int] = set()
+        self.rule_keys: list[list[tuple[int, IndexKey]]] = []
         self.windows: list[tuple[dt.date, dt.date]] = []
         self.checks: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
 
@@ -132,10 +139,10 @@ class PlanBuilder:
     def add(self, node: Any, ctx: Context, effective: tuple[dt.date | None, dt.date | None]
             ) -> Compiled:
         """Add a rule's condition; returns the whole condition (for explanations)."""
-        rule = len(self.rule_atoms)
         ids, raw, whole = self._atoms(node, ctx)
-        if not any(self._index(part, ctx, rule) for part in raw):
-            self.always.add(rule)
+        keys = [(atom, key) for atom, part in zip(ids, raw, strict=True)
+                if (key := self._index_key(part, ctx)) is not None]
+        self.rule_keys.append(keys)
         self.rule_atoms.append(tuple(ids))
         self.windows.append((effective[0] or dt.date.min, effective[1] or dt.date.max))
         return whole
@@ -147,32 +154,30 @@ class PlanBuilder:
         self.checks.append((tuple(applies_ids), tuple(provided_ids)))
         return applies_whole, provided_whole
 
-    def _index(self, part: Any, ctx: Context, rule: int) -> bool:
-        """Index the rule under this conjunct's values when it is a membership test."""
+    def _index_key(self, part: Any, ctx: Context) -> IndexKey | None:
+        """How a conjunct can index its rule: ("member", path, many, values) for a membership
+        test on a root text field, ("present", path) for a root field that must be there."""
         if not isinstance(part, dict) or len(part) != 1:
-            return False
+            return None
         (path, spec), = part.items()
         if path in ("all", "any", "not") or path.startswith("$"):
-            return False
+            return None
         if not isinstance(spec, dict):
             spec = {"equals": spec}
         if len(spec) != 1:
-            return False
+            return None
         (op, operand), = spec.items()
         ftype = resolve(self.root, path)
         if isinstance(ftype, str):
-            return False
+            return None
         many = ftype.kind == "list"
+        if op == "present" and operand is True and ftype.kind in ("list", "object", "str"):
+            return ("present", path)
         kind = ftype.item.kind if many and ftype.item else ftype.kind
         if kind != "str" or (op == "any_in") != many or op not in ("in", "equals", "any_in"):
-            return False
+            return None
         values = self._values(operand, ctx)
-        if values is None:
-            return False
-        index = self.indexes.setdefault(f"{path}|{many}", _Index(getter(path), many))
-        for value in values:
-            index.rules.setdefault(value, []).append(rule)
-        return True
+        return None if values is None else ("member", path, many, tuple(values))
 
     @staticmethod
     def _values(operand: Any, ctx: Context) -> list[Any] | None:
@@ -186,11 +191,30 @@ class PlanBuilder:
         return [operand] if isinstance(operand, str | int | float | bool) else None
 
     def build(self) -> Plan:
+        """Index each rule under its rarest indexable conjunct: a guard that many rules share
+        (`controlled_goods: {present: true}`) selects little, one few rules use selects much."""
+        uses = Counter(atom for keys in self.rule_keys for atom in {a for a, _ in keys})
+        members: dict[str, _Index] = {}
+        present: dict[str, tuple[Getter, list[int]]] = {}
+        always: set[int] = set()
+        for rule, keys in enumerate(self.rule_keys):
+            if not keys:
+                always.add(rule)
+                continue
+            _, key = min(keys, key=lambda k: (uses[k[0]], k[1][0] != "member"))
+            if key[0] == "present":
+                present.setdefault(key[1], (getter(key[1]), []))[1].append(rule)
+                continue
+            _, path, many, values = key
+            index = members.setdefault(f"{path}|{many}", _Index(getter(path), many))
+            for value in values:
+                index.rules.setdefault(value, []).append(rule)
         return Plan(
             atoms=tuple(a.test for a in self.atoms),
             rule_atoms=tuple(self.rule_atoms),
             windows=tuple(self.windows),
             indexes=tuple((ix.get, ix.many, {k: tuple(v) for k, v in ix.rules.items()})
-                          for ix in self.indexes.values()),
-            always=frozenset(self.always),
+                          for ix in members.values()),
+            present=tuple((get, tuple(rules)) for get, rules in present.values()),
+            always=frozenset(always),
             checks=tuple(self.checks))

@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import Problem, RulesetError
 from ..models import ChecklistItem, Citation, RulesetRef
@@ -23,9 +24,10 @@ from .compiler import Compiled, Context, NamedList, compile_condition
 from .fields import FieldType
 from .plan import Plan, PlanBuilder
 from .schema import ChecklistSpec, ListFile, Policy, RuleFile, RuleSpec
+from .schema_errors import schema_problems
 from .sources import Seed, load_seeds
 from .templates import Render, compile_template
-from .yaml_loader import Node, YamlError, load_yaml_file, locate
+from .yaml_loader import Mark, Node, NodeList, YamlError, load_yaml_file, locate
 
 M = TypeVar("M", bound=BaseModel)
 ROOT = FieldType("object", owner=Facts)
@@ -84,6 +86,8 @@ class PolicyFile(Policy):
 
 
 class ChecklistFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     checklist: list[ChecklistSpec]
 
 
@@ -92,11 +96,11 @@ def _validate(model: type[M], raw: Any, shown: str, code: str,
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        for err in exc.errors():
-            line, col = locate(raw, tuple(err["loc"]))
-            where = ".".join(str(p) for p in err["loc"])
-            problems.append(Problem(shown, line, col, code, f"{where}: {err['msg']}"))
+        problems.extend(schema_problems(model, exc, raw, shown, code))
         return None
+
+
+UNREADABLE: Any = object()  # what `_read` returns for a file it reported as unreadable
 
 
 def _read(path: Path, shown: str, problems: list[Problem]) -> Any:
@@ -106,7 +110,18 @@ def _read(path: Path, shown: str, problems: list[Problem]) -> Any:
         problems.append(exc.problem)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(shown, 1, 1, "read", str(exc)))
-    return None
+    return UNREADABLE
+
+
+def _mentions(node: Any) -> set[str]:
+    """The `@list` names a condition mentions anywhere, compiled or not."""
+    if isinstance(node, str):
+        return {node[1:]} if node.startswith("@") else set()
+    if isinstance(node, dict):
+        return set().union(*(_mentions(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_mentions(v) for v in node))
+    return set()
 
 
 def ruleset_version(rules_dir: Path, seeds_dir: Path) -> str:
@@ -144,11 +159,15 @@ def _cite(specs: Any, raw: Any, seeds: Mapping[str, Seed], shown: str,
     return tuple(out)
 
 
-def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem]) -> dict[str, ListFile]:
+def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem],
+           marks: dict[str, Mark] | None = None) -> dict[str, ListFile]:
+    """The named lists; `marks` receives where each file names its list."""
     lists: dict[str, ListFile] = {}
     for path in sorted((rules_dir / "lists").glob("*.yaml")):
         shown = f"{shown_dir}/lists/{path.name}"
         raw = _read(path, shown, problems)
+        if raw is UNREADABLE:
+            continue
         parsed = _validate(ListFile, raw, shown, "list-schema", problems)
         if parsed is None:
             continue
@@ -164,6 +183,8 @@ def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem]) -> dict[str
                 problems.append(Problem(shown, line, col, "list-entry",
                                         f"a {parsed.kind} entry needs a '{field}'"))
         lists[parsed.name] = parsed
+        if marks is not None:
+            marks[parsed.name] = locate(raw, ("list",))
     return lists
 
 
@@ -193,8 +214,10 @@ class _Loader:
         self.shown_dir = str(rules_dir).rstrip("/") or "."
         self.problems: list[Problem] = []
         self.used: set[str] = set()
+        self.incomplete = False  # a file could not be read: list usage is not known
         self.seeds = load_seeds(seeds_dir, self.problems)
-        self.lists = _lists(rules_dir, self.shown_dir, self.problems)
+        self.list_marks: dict[str, Mark] = {}
+        self.lists = _lists(rules_dir, self.shown_dir, self.problems, self.list_marks)
         self.named = _named(self.lists)
         self.plan = PlanBuilder(ROOT)
 
@@ -207,8 +230,11 @@ class _Loader:
         checklist = self.checklist()
         rules = self.rules()
         for name, spec in self.lists.items():
+            if self.incomplete:
+                break
             if name not in self.used and not (spec.kind == "table" and name in TABLES):
-                self.problems.append(Problem(self.shown(f"lists/{name}.yaml"), 1, 1,
+                line, col = self.list_marks.get(name, (1, 1))
+                self.problems.append(Problem(self.shown(f"lists/{name}.yaml"), line, col,
                                              "unused-list",
                                              f"list {name!r} is not used by any rule"))
         if self.problems or policy is None or scope is None or tables is None:
@@ -239,6 +265,8 @@ class _Loader:
             self.problems.append(Problem(shown, 1, 1, "policy", "policy.yaml is missing"))
             return None, None
         raw = _read(path, shown, self.problems)
+        if raw is UNREADABLE:
+            return None, None
         policy = _validate(PolicyFile, raw, shown, "policy-schema", self.problems)
         if policy is None:
             return None, None
@@ -252,6 +280,9 @@ class _Loader:
         if not path.is_file():
             return []
         raw = _read(path, shown, self.problems)
+        if raw is UNREADABLE:
+            self.incomplete = True
+            return []
         parsed = _validate(ChecklistFile, raw, shown, "checklist-schema", self.problems)
         if parsed is None:
             return []
@@ -276,12 +307,23 @@ class _Loader:
                 continue
             shown = self.shown(path.name)
             raw = _read(path, shown, self.problems)
-            pack = _validate(RuleFile, raw, shown, "rule-schema", self.problems)
+            if raw is UNREADABLE:
+                self.incomplete = True  # which lists it uses is unknown
+                continue
+            pack = _pack(raw, shown, self.problems)
             if pack is None:
                 continue
             ctx = self.context(shown)
-            for i, spec in enumerate(pack.rules):
+            for i, spec in enumerate(pack):
                 node: Node = raw["rules"][i]
+                if isinstance(node, dict):
+                    self.used |= _mentions(node.get("when"))
+                if spec is None:
+                    # Its schema problems are reported; still check its condition, so
+                    # its problems are reported too and its lists do not look unused.
+                    if isinstance(node, Node) and isinstance(node.get("when"), Node):
+                        compile_condition(node["when"], ROOT, ctx)
+                    continue
                 where = f"{shown}:{node.mark[0]}:{node.mark[1]}"
                 if spec.id in seen:
                     line, col = locate(raw, ("rules", i, "id"))
@@ -294,27 +336,80 @@ class _Loader:
                 render = compile_template(spec.message, ROOT)
                 if isinstance(render, str):
                     ctx.problem(node.value_marks["message"], "template", render)
-                    continue
                 citations = _cite(spec.citations, raw, self.seeds, shown, self.problems,
                                   ("rules", i, "citations"))
                 _check_examples(spec, raw, ("rules", i, "examples"), path.parent, shown,
                                 self.problems)
-                rules.append(CompiledRule(spec, condition, render, citations, shown,
-                                          node.mark[0]))
+                if not isinstance(render, str):
+                    rules.append(CompiledRule(spec, condition, render, citations, shown,
+                                              node.mark[0]))
             self.finish(ctx)
         return rules
 
 
+def _pack(raw: Any, shown: str, problems: list[Problem]) -> list[RuleSpec | None] | None:
+    """A pack's rules, None for each rule that fails the schema (its problems recorded);
+    None when the file itself is not a pack."""
+    pack = _validate(RuleFile, raw, shown, "rule-schema", problems)
+    if pack is not None:
+        return list(pack.rules)
+    if not (isinstance(raw, Node) and isinstance(raw.get("rules"), NodeList)):
+        return None
+    specs: list[RuleSpec | None] = []
+    for item in raw["rules"]:
+        try:
+            specs.append(RuleSpec.model_validate(item))
+        except ValidationError:
+            specs.append(None)
+    return specs
+
+
 def _check_examples(spec: RuleSpec, raw: Any, at: tuple[Any, ...], base: Path, shown: str,
                     problems: list[Problem]) -> None:
+    """Every example file exists, parses, takes its edits and is a valid shipment, so that
+    `assay rules test` can run it."""
+    from ..inputs import field_path
+    from ..models import Shipment
+    from .examples import apply_patch
+
+    docs: dict[str, Any] = {}
     for kind in ("hit", "miss"):
         for j, example in enumerate(getattr(spec.examples, kind)):
             rel = example if isinstance(example, str) else example.extends
+            loc = (*at, kind, j) if isinstance(example, str) else (*at, kind, j, "extends")
+            line, col = locate(raw, loc)
             if not (base / rel).is_file():
-                loc = (*at, kind, j) if isinstance(example, str) else (*at, kind, j, "extends")
-                line, col = locate(raw, loc)
                 problems.append(Problem(shown, line, col, "example-missing",
                                         f"example file {rel} does not exist"))
+                continue
+            if rel not in docs:
+                try:
+                    docs[rel] = json.loads((base / rel).read_text("utf-8"))
+                except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    docs[rel] = exc
+            doc = docs[rel]
+            if isinstance(doc, Exception):
+                problems.append(Problem(shown, line, col, "example-invalid",
+                                        f"example file {rel} is not valid JSON: {doc}"))
+                continue
+            if not isinstance(example, str):
+                try:
+                    doc = apply_patch(doc, example)
+                except (KeyError, IndexError, TypeError) as exc:
+                    eline, ecol = locate(raw, (*at, kind, j))
+                    problems.append(Problem(shown, eline, ecol, "example-invalid",
+                                            f"the edit of {rel} does not apply: no {exc}"))
+                    continue
+            try:
+                Shipment.model_validate(doc)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+                eline, ecol = locate(raw, (*at, kind, j))
+                problems.append(Problem(
+                    shown, eline, ecol, "example-invalid",
+                    f"{kind} example {j + 1} is not a valid shipment: "
+                    f"{field_path(tuple(err['loc']))}: {err['msg']}{more}"))
 
 
 def load_ruleset(rules_dir: Path, seeds_dir: Path) -> Ruleset:

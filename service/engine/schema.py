@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..models import Severity
 
@@ -59,7 +60,9 @@ class Effective(_Spec):
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.from_ and self.until and self.until < self.from_:
-            raise ValueError("effective.until is before effective.from")
+            raise PydanticCustomError(
+                "effective_range", "until {until} is before from {start}: the rule would never "
+                "apply", {"until": self.until.isoformat(), "start": self.from_.isoformat()})
         return self
 
     def covers(self, day: dt.date) -> bool:

@@ -2,7 +2,8 @@
 
 Mappings load as `Node` dicts and sequences as `NodeList` lists; both remember where
 they and each of their entries start, so that any later error can say `file:line:col`.
-Duplicate keys, aliases and non-safe tags are refused.
+Hostile input is refused with a located problem: duplicate keys, aliases (they can expand
+without bound), non-safe tags, nesting deeper than `MAX_DEPTH` and files over `MAX_FILE_BYTES`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from yaml.nodes import Node as YamlNode
 from ..errors import Problem
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 64
 Mark = tuple[int, int]
 
 
@@ -46,15 +48,24 @@ class YamlProblem(Exception):
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: YamlNode | None, index: int) -> YamlNode | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
             raise YamlProblem(
-                (event.start_mark.line + 1, event.start_mark.column + 1),
-                "yaml-alias",
+                mark, "yaml-alias",
                 "YAML aliases are not allowed in rule files (they can expand without bound)",
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise YamlProblem(mark, "yaml-depth",
+                              f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _SAFE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in
@@ -91,6 +102,13 @@ def _build(loader: _Loader, node: YamlNode) -> Any:
             return loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise YamlProblem(_mark(node), "yaml-tag", str(exc.problem)) from exc
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            # An impossible date (2025-02-30) or a value its explicit tag cannot read.
+            kind = node.tag.rsplit(":", 1)[-1]
+            value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+            why = f": {exc}" if isinstance(exc, ValueError) and len(str(exc)) < 80 else ""
+            raise YamlProblem(_mark(node), "yaml-value",
+                              f"{value!r} is not a valid {kind}{why}") from exc
     raise YamlProblem(_mark(node), "yaml-node", "unsupported YAML node")
 
 
@@ -118,6 +136,10 @@ def load_yaml(text: str, path: str) -> Any:
 
 
 def load_yaml_file(path: Path, shown: str | None = None) -> Any:
+    """Read and parse a file; one larger than `MAX_FILE_BYTES` is refused before it is read."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise YamlError(Problem(shown or str(path), 1, 1, "file-too-large",
+                                f"file is larger than {MAX_FILE_BYTES} bytes"))
     return load_yaml(path.read_text("utf-8"), shown or str(path))
 
 

@@ -65,8 +65,38 @@ class RulesetRef(_Out):
     rules: int
 
 
+ReviewDecision = Literal["start", "approve", "reject", "escalate"]
+Disposition = Literal["confirmed", "false_positive"]
+
+
+class FindingDisposition(_Out):
+    """An officer's verdict on one finding: is the red flag real?"""
+
+    rule_id: str = Field(examples=["transshipment.hub-transit"])
+    disposition: Disposition
+    note: str | None = Field(default=None, examples=["Malaysian transit confirmed by the B/L"])
+
+
+class ReviewAction(_Out):
+    """One decision on record: who (the API key id), when, what, why, and the status after it."""
+
+    by: str = Field(examples=["ak_3f9k2m8q7w1z5x4c"])
+    at: dt.datetime
+    decision: ReviewDecision
+    reason: str | None = None
+    findings: list[FindingDisposition] = Field(default_factory=list)
+    status: ReviewStatus = Field(description="the review status this decision led to")
+
+
 class Review(_Out):
+    """Where a flagged screening stands in review, and every decision taken on it, oldest first.
+
+    ``open`` -> ``in_review`` (start) -> ``approved`` | ``rejected`` | ``escalated``; approving a
+    ``hold`` takes two different reviewers: the first approval leads to ``awaiting_second``.
+    """
+
     status: ReviewStatus
+    history: list[ReviewAction] = Field(default_factory=list)
 
 
 class Screening(_Out):

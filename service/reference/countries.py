@@ -1,11 +1,15 @@
 """Country names to ISO 3166-1 alpha-2.
 
-pycountry supplies codes and English names; the alias table adds what traders
-actually write ("UAE", "Hongkong") and Chinese names (马来西亚, 香港).
+pycountry supplies codes and English names, and its translations the names in Chinese
+(simplified and traditional) and the main European languages of trade documents; the alias
+table adds what traders actually write ("UAE", "Hongkong", 马来西亚, 香港). Names also match
+with their punctuation and spaces removed ("Hong-Kong", "U.S.A", "Dubai, UAE").
 """
 
 from __future__ import annotations
 
+import gettext
+import re
 from functools import cache
 from importlib import resources
 
@@ -22,23 +26,63 @@ def _aliases() -> dict[str, str]:
     return {fold(alias): code for code, names in table.items() for alias in names}
 
 
+_LANGUAGES = ("zh_CN", "zh_TW", "de", "fr", "es", "it", "pt", "nl")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_NAMES = ("name", "official_name", "common_name")
+
+
+def _squash(text: str) -> str:
+    return _NOT_ALNUM.sub("", fold(text))
+
+
 @cache
 def _index() -> dict[str, str]:
     index: dict[str, str] = {}
     for country in pycountry.countries:
         code = country.alpha_2
-        for attr in ("alpha_2", "alpha_3", "name", "official_name", "common_name"):
+        for attr in ("alpha_2", "alpha_3", *_NAMES):
             value = getattr(country, attr, None)
             if value:
                 index.setdefault(fold(value), code)
     index.update(_aliases())
+    for language in _LANGUAGES:
+        try:
+            names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in _NAMES:
+                value = getattr(country, attr, None)
+                if value:
+                    index.setdefault(fold(names.gettext(value)), country.alpha_2)
     return index
+
+
+@cache
+def _squashed() -> dict[str, str]:
+    """Names with punctuation and spaces removed; a squashed form two countries share is dropped."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for name, code in _index().items():
+        key = _squash(name)
+        if len(key) < 2:
+            continue
+        if key in out and out[key] != code:
+            clash.add(key)
+        out.setdefault(key, code)
+    for key in clash:
+        del out[key]
+    return out
 
 
 @cache
 def to_alpha2(value: str) -> str | None:
     """The alpha-2 code for a code, name, alias or Chinese name; None when unknown."""
-    return _index().get(fold(value))
+    folded = fold(value)
+    found = _index().get(folded)
+    if found is None and not (len(folded) <= 3 and folded.isalpha()):
+        found = _squashed().get(_squash(value))
+    return found
 
 
 @cache

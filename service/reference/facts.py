@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..models import Document, Evidence, Money, Party, Route
+from ..models import Evidence, Money, Party, Route
 from ..models.construct import construct
 
 
@@ -31,6 +31,7 @@ class GoodFacts:
     value_usd: float | None
     unit_value_usd: float | None
     price_floor_usd: float | None
+    undervalued: bool
     item: str | None
     item_name: str | None
     group: str | None
@@ -38,6 +39,7 @@ class GoodFacts:
     effective_from: dt.date | None
     controlled: bool
     regime_unverified: bool
+    named_item: str | None
     heading_items: list[str]
     heading_groups: list[str]
     controlled_heading: bool
@@ -67,12 +69,42 @@ class PartyFacts:
     restricted_name: str | None
     match_alias: str | None
     match_score: float | None
+    restricted_military: bool
 
     def evidence(self) -> Evidence:
         why = (f"matches {self.restricted_name!r} on the {self.restricted_list} "
                f"(alias {self.match_alias!r}, score {self.match_score})" if self.restricted
                else f"{self.role}, {self.kind}, {self.country}")
         return construct(Evidence, path=f"{self.path}.name", value=self.name, why=why)
+
+
+@dataclass(slots=True)
+class DocumentFacts:
+    """A submitted document, with how it compares with the declaration where it states
+    quantities, HS codes or a destination."""
+
+    index: int
+    path: str
+    type: str
+    number: str | None
+    issued_by: str | None
+    issued_to: str | None
+    end_user: str | None
+    issued_on: dt.date | None
+    valid_until: dt.date | None
+    covers_hs: list[str]
+    quantity: float | None
+    unit: str | None
+    destination_country: str | None
+    declared_quantity: float | None
+    quantity_mismatch: bool
+    hs_mismatch: bool
+    destination_mismatch: bool
+    discrepancy: str | None
+
+    def evidence(self) -> Evidence:
+        why = self.discrepancy or f"{self.type.replace('_', ' ')} {self.number or ''}".strip()
+        return construct(Evidence, path=self.path, value=self.number or self.type, why=why)
 
 
 @dataclass(slots=True)
@@ -92,12 +124,19 @@ class Facts:
     controlled_goods: list[GoodFacts]
     route: Route
     transport_mode: str
-    documents: list[Document]
+    documents: list[DocumentFacts]
     declared_end_use: str | None
     packaging: str | None
     parties: list[PartyFacts]
     restricted_parties: list[PartyFacts]
     end_user_country: str | None
     destination_countries: list[str]
-    licences: list[Document]
+    licences: list[DocumentFacts]
+    inconsistent_documents: list[DocumentFacts]
+    misdeclared_goods: list[GoodFacts]
+    undervalued_goods: list[GoodFacts]
+    unlicensed_goods: list[GoodFacts]
+    expired_licence_goods: list[GoodFacts]
+    unverified_goods: list[GoodFacts]
+    foreign_currencies: list[str]
     fx_missing: list[str]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_SEPARATORS = re.compile(r"[\s.\-]")
+_SEPARATORS = re.compile(r"[\s.\-/]")
+# "HS 8112.92", "HTS: 8112.92.90", "H.S. code 811292": a label in front of the code.
+_LABEL = re.compile(r"^\s*(?:h\.?\s*t?\.?\s*s\.?|tariff)(?:\s*code)?\s*(?:no\.?)?\s*[:#]?\s*", re.I)
 
 
 @lru_cache(maxsize=16384)
 def hs_digits(code: str) -> str | None:
     """The bare digits of an HS code (4 to 10, even count), or None when it is not one."""
-    digits = _SEPARATORS.sub("", code)
+    digits = _SEPARATORS.sub("", _LABEL.sub("", code))
     if not digits.isdigit() or not 4 <= len(digits) <= 10 or len(digits) % 2:
         return None
     return digits

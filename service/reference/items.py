@@ -39,6 +39,8 @@ _TRADITIONAL = str.maketrans(
     "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜",
 )
 _SPACE = re.compile(r"\s+")
+# "Antimony (III) oxide" names antimony oxide: an oxidation state in brackets is dropped.
+_OXIDATION_STATE = re.compile(r"\s*\((?i:i{1,3}|iv|v|vi{1,3})\)")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _WORD_SPLIT = re.compile(r"[^\w%+]+|_")
 _SEP = r"[\W_]*"  # between the words of a name: nothing, spaces, hyphens, brackets
@@ -57,7 +59,7 @@ _PROPERTIES = frozenset({"purity_pct", "flexural_strength_mpa", "density_g_cm3",
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width, subscripts to digits), traditional to simplified for the
     listed characters, whitespace collapsed. Case is kept: formulas are case-sensitive."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRADITIONAL)
+    text = _OXIDATION_STATE.sub("", unicodedata.normalize("NFKC", text).translate(_TRADITIONAL))
     return _SPACE.sub(" ", text).strip()
 
 
@@ -180,7 +182,12 @@ _NEGATED_BEFORE = re.compile(
 )
 # "non-Dy", "非镝": a prefix negates only the name right after it.
 _NEGATED_PREFIX = re.compile(r"(?i:\bnon[\s-]*)$|非$")
-_NEGATED_AFTER = re.compile(r"^(?i:[\s-]*free\b)|^(?:-?free)")
+# "Dy-free", "Dy/Tb free", "Dy and Tb free", "Dy: 0%", "Dy content nil"
+_NEGATED_AFTER = re.compile(
+    r"^(?i:(?:\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*free\b)"
+    r"|^(?i:\s*(?:content\s*)?[:=]?\s*(?:0(?:\.0+)?\s*%|nil\b|none\b))"
+    r"|^(?:(?:[/、,和及与]\s*[\u4e00-\u9fff]{1,2})*-?free)"
+)
 _CLAUSE_END = re.compile(r"[,;:()\[\]，；：（）。]")
 _CLAUSE_REACH = 40
 
@@ -230,7 +237,7 @@ class Threshold:
                 ends = list(_CLAUSE_END.finditer(before))
                 if ends:
                     before = before[ends[-1].end() :]
-                after = text[m.end() : m.end() + 6]
+                after = text[m.end() : m.end() + 30]
                 if not (_NEGATED_BEFORE.search(before) or _NEGATED_PREFIX.search(before)
                         or _NEGATED_AFTER.search(after)):
                     return True

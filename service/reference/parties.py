@@ -86,6 +86,7 @@ class PartyMatch:
     listed_on: date
     source: str
     country: str | None
+    military_user: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ class _Entry:
     listed_on: date
     source: str
     divisions: bool
+    military_user: bool = False
 
 
 class PartyMatcher:
@@ -162,8 +164,14 @@ class PartyMatcher:
             divisions = raw.get("divisions", False)
             if not isinstance(divisions, bool):
                 raise ValueError(f"{where} ({name}): field 'divisions': must be true or false")
+            military = raw.get("military_user", False)
+            if not isinstance(military, bool):
+                raise ValueError(
+                    f"{where} ({name}): field 'military_user': must be true or false"
+                )
             built.append(
-                _Entry(name.strip(), code, list_name.strip(), listed_on, source.strip(), divisions)
+                _Entry(name.strip(), code, list_name.strip(), listed_on, source.strip(), divisions,
+                       military)
             )
             aliases.append([name, *names])
         return cls(built, aliases)
@@ -206,6 +214,7 @@ class PartyMatcher:
             listed_on=entry.listed_on,
             source=entry.source,
             country=entry.country,
+            military_user=entry.military_user,
         )
 
     def __len__(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any, overload
 from ..models import MASS_UNITS, Document, Good, Normalisation, Party, Shipment
 from ..models.construct import construct
 from .countries import to_alpha2
-from .facts import Facts, GoodFacts, PartyFacts
+from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
 from .hs import canonical_hs, hs_digits
 from .items import ControlledItem, ItemCatalogue
 from .parties import PartyMatch, PartyMatcher
@@ -23,6 +23,14 @@ from .prices import PriceBook
 
 TABLES = ("controlled_items", "restricted_parties", "reference_prices", "fx_rates")
 LICENCE = "dual_use_export_licence"
+# Documents that record this consignment: their quantity must equal the declared one.
+TRANSACTIONAL = frozenset({"commercial_invoice", "packing_list", "bill_of_lading", "air_waybill",
+                           "customs_declaration", "certificate_of_origin"})
+TRANSPORT = frozenset({"bill_of_lading", "air_waybill"})
+# Documents that authorise or agree a quantity: the consignment must not exceed it.
+CEILING = frozenset({LICENCE, "end_user_certificate", "end_use_statement", "contract"})
+# Gross and net weights, rounding: a document within 2 % of the declaration agrees with it.
+QUANTITY_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -33,11 +41,13 @@ class ReferenceTables:
     items: ItemCatalogue
     parties: PartyMatcher
     prices: PriceBook
-    named: Callable[[str], ControlledItem | None] = field(init=False, repr=False)
+    named: Callable[[str, str], ControlledItem | None] = field(init=False, repr=False)
+    mentioned: Callable[[str], ControlledItem | None] = field(init=False, repr=False)
     party_match: Callable[[str, str], PartyMatch | None] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "named", lru_cache(maxsize=8192)(self.items.named))
+        object.__setattr__(self, "mentioned", lru_cache(maxsize=8192)(self.items.mentioned))
         object.__setattr__(self, "party_match", lru_cache(maxsize=8192)(self.parties.match))
 
     @classmethod
@@ -80,19 +90,23 @@ class ReferenceTables:
             route = route.model_copy(update={"origin_country": origin,
                                              "destination_country": dest,
                                              "transit_countries": transit})
-        documents = [norm.document(i, d) for i, d in enumerate(shipment.documents)]
-        licences = [d for d in documents if d.type == LICENCE]
+        raw_documents = [norm.document(i, d) for i, d in enumerate(shipment.documents)]
+        raw_licences = [d for d in raw_documents if d.type == LICENCE]
         fx_missing: list[str] = []
-        goods = [self._good(i, norm.good(i, g), licences, as_of, fx_missing)
+        goods = [self._good(i, norm.good(i, g), raw_licences, as_of, fx_missing)
                  for i, g in enumerate(shipment.goods)]
+        end_user_country = end_user.country if end_user else None
+        destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
+        documents = [_document(i, d, goods, destinations, transit)
+                     for i, d in enumerate(raw_documents)]
         roles = [("exporter", "exporter", exporter), ("consignee", "consignee", consignee),
                  ("end_user", "end_user", end_user), ("notify_party", "notify_party", notify),
                  ("forwarder", "forwarder", forwarder)]
         roles += [("intermediate_consignee", f"intermediate_consignees[{i}]", p)
                   for i, p in enumerate(intermediates)]
         parties = [self._party(role, path, p) for role, path, p in roles if p is not None]
-        end_user_country = end_user.country if end_user else None
-        destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
+        foreign = sorted({g.value.currency for g in goods
+                          if g.value is not None and g.value.currency != "USD"})
         facts = Facts(
             reference=shipment.reference, ship_date=shipment.ship_date, as_of=as_of,
             exporter=exporter, consignee=consignee, end_user=end_user, notify_party=notify,
@@ -102,19 +116,29 @@ class ReferenceTables:
             declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
             parties=parties, restricted_parties=[p for p in parties if p.restricted],
             end_user_country=end_user_country,
-            destination_countries=destinations, licences=licences, fx_missing=fx_missing)
+            destination_countries=destinations,
+            licences=[d for d in documents if d.type == LICENCE],
+            inconsistent_documents=[d for d in documents if d.discrepancy is not None],
+            unverified_goods=[g for g in goods if g.regime_unverified],
+            misdeclared_goods=[g for g in goods if g.controlled and g.hs_matches_item is False],
+            undervalued_goods=[g for g in goods if g.controlled and g.undervalued],
+            unlicensed_goods=[g for g in goods if g.controlled and not g.licence_covered],
+            expired_licence_goods=[g for g in goods if g.controlled and g.licence_covered
+                                   and not g.licence_valid],
+            foreign_currencies=foreign, fx_missing=fx_missing)
         return facts, norm.changes
 
     def _good(self, index: int, good: Good, licences: list[Document], as_of: dt.date,
               fx_missing: list[str]) -> GoodFacts:
         digits = hs_digits(good.hs_code) or ""
-        item = self.named(good.description)
+        item = self.named(good.description, good.hs_code)
+        mentioned = item or self.mentioned(good.description)
         by_heading = self.items.by_heading(good.hs_code)
         factor = MASS_UNITS.get(good.unit)
         mass = good.quantity * factor if factor is not None else None
         value_usd = None
         if good.value is not None:
-            value_usd = self.prices.to_usd(good.value.amount, good.value.currency)
+            value_usd = self.prices.to_usd(good.value.amount, good.value.currency, as_of)
             if value_usd is None and good.value.currency not in fx_missing:
                 fx_missing.append(good.value.currency)
         floor = None
@@ -122,25 +146,31 @@ class ReferenceTables:
             floor = self.prices.floor_usd_per_kg(item.id) or self.prices.floor_usd_per_kg(
                 item.group)
         covering = [d for d in licences if _covers(d, digits)]
+        unit_value = value_usd / mass if value_usd is not None and mass else None
         return GoodFacts(
             index=index, path=f"goods[{index}]", description=good.description,
             hs_code=good.hs_code, heading=digits[:6], quantity=good.quantity, unit=good.unit,
             value=good.value, origin_country=good.origin_country, mass_kg=mass,
             value_usd=value_usd,
-            unit_value_usd=value_usd / mass if value_usd is not None and mass else None,
+            unit_value_usd=unit_value,
             price_floor_usd=floor,
+            undervalued=unit_value is not None and floor is not None and unit_value < floor,
             item=item.id if item else None, item_name=item.name if item else None,
             group=item.group if item else None,
             announcement=item.announcement if item else None,
             effective_from=item.effective_from if item else None,
-            controlled=item is not None and item.in_force(as_of),
+            # Past the verified date the record is not a fact: the good is neither controlled
+            # nor clear, it is REG-UNVERIFIED (never a silent guess either way).
+            controlled=item is not None and item.in_force(as_of) and not item.unverified(as_of),
             regime_unverified=item is not None and item.unverified(as_of),
+            named_item=mentioned.id if mentioned else None,
             heading_items=[i.id for i in by_heading],
             heading_groups=sorted({i.group for i in by_heading}),
             controlled_heading=bool(by_heading),
-            hs_matches_item=(digits[:6] in item.headings) if item else None,
+            hs_matches_item=_fits(digits, item.headings) if item and item.headings else None,
             licence_covered=bool(covering),
-            licence_valid=any(d.valid_until is None or d.valid_until >= as_of
+            licence_valid=any((d.valid_until is None or d.valid_until >= as_of)
+                              and (d.issued_on is None or d.issued_on <= as_of)
                               for d in covering))
 
     def _party(self, role: str, path: str, party: Party) -> PartyFacts:
@@ -151,7 +181,92 @@ class ReferenceTables:
             restricted_list=match.list_name if match else None,
             restricted_name=match.name if match else None,
             match_alias=match.alias if match else None,
-            match_score=match.score if match else None)
+            match_score=match.score if match else None,
+            restricted_military=bool(match and match.military_user))
+
+
+def _fits(digits: str, headings: frozenset[str]) -> bool:
+    """The code is under one of the headings (a 4-digit code: one heading is under it)."""
+    if len(digits) >= 6:
+        return digits[:6] in headings
+    return bool(digits) and any(h.startswith(digits) for h in headings)
+
+
+def _declared_quantity(doc: Document, lines: list[GoodFacts]) -> float | None:
+    """The declared quantity of the lines a document speaks of, in the document's unit (kg for
+    mass units); None when they cannot be compared (counts against masses, mixed counts)."""
+    if not lines:
+        return None
+    unit: str | None = doc.unit
+    if unit is None:
+        units = {g.unit for g in lines}
+        if len(units) != 1:
+            masses = [g.mass_kg for g in lines]
+            return None if any(m is None for m in masses) else sum(m or 0.0 for m in masses)
+        unit = units.pop()
+    if unit in MASS_UNITS:
+        masses = [g.mass_kg for g in lines]
+        if any(m is None for m in masses):
+            return None
+        return sum(m or 0.0 for m in masses) / MASS_UNITS[unit]
+    if any(g.unit != unit for g in lines):
+        return None
+    return sum(g.quantity for g in lines)
+
+
+def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: list[str],
+              transit: list[str]) -> DocumentFacts:
+    """A document with its comparison against the declaration (computed once per shipment).
+
+    A document stating HS codes speaks of the lines they cover; one stating none, of all lines.
+    Transactional documents (invoice, packing list, bills, customs declaration, certificate of
+    origin) must state the declared quantity; a licence, end-user certificate, end-use statement
+    or contract states a ceiling the consignment must not exceed."""
+    codes = [hs_digits(c) or "" for c in doc.covers_hs]
+    lines = [g for g in goods if _covers(doc, hs_digits(g.hs_code) or "")] if codes else goods
+    declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
+    quantity_mismatch = False
+    problems: list[str] = []
+    if doc.quantity is not None and declared is not None and doc.type != "other":
+        unit = doc.unit or (lines[0].unit if lines else "")
+        shown = f"{doc.quantity:g} {unit}".strip()
+        if doc.type in CEILING:
+            quantity_mismatch = declared > doc.quantity * (1 + QUANTITY_TOLERANCE)
+            if quantity_mismatch:
+                problems.append(f"covers {shown} but {declared:g} {unit} are declared")
+        else:
+            larger = max(declared, doc.quantity)
+            quantity_mismatch = larger > 0 and abs(declared - doc.quantity) > (
+                larger * QUANTITY_TOLERANCE)
+            if quantity_mismatch:
+                problems.append(f"states {shown} but {declared:g} {unit} are declared")
+    hs_mismatch = False
+    if codes and doc.type != LICENCE:
+        # a licence that does not cover the goods is LIC-INVALID, not an inconsistency
+        covered = {g.index for g in lines}
+        uncovered = [g for g in goods if g.controlled and g.index not in covered]
+        hs_mismatch = not lines or bool(uncovered)
+        if hs_mismatch:
+            shown_codes = ", ".join(doc.covers_hs)
+            declared_codes = ", ".join(g.hs_code for g in (uncovered or goods))
+            problems.append(f"names HS {shown_codes} but the goods are declared under "
+                            f"{declared_codes}")
+    # a bill of lading or air waybill may name the port where the goods are transhipped
+    allowed = destinations + transit if doc.type in TRANSPORT else destinations
+    destination_mismatch = (doc.destination_country is not None
+                            and doc.destination_country not in allowed)
+    if destination_mismatch:
+        problems.append(f"names destination {doc.destination_country}, the shipment goes to "
+                        f"{', '.join(destinations)}")
+    label = doc.type.replace("_", " ") + (f" {doc.number}" if doc.number else "")
+    return DocumentFacts(
+        index=index, path=f"documents[{index}]", type=doc.type, number=doc.number,
+        issued_by=doc.issued_by, issued_to=doc.issued_to, end_user=doc.end_user,
+        issued_on=doc.issued_on, valid_until=doc.valid_until, covers_hs=doc.covers_hs,
+        quantity=doc.quantity, unit=doc.unit, destination_country=doc.destination_country,
+        declared_quantity=declared, quantity_mismatch=quantity_mismatch, hs_mismatch=hs_mismatch,
+        destination_mismatch=destination_mismatch,
+        discrepancy=f"{label} {'; '.join(problems)}" if problems else None)
 
 
 def _covers(licence: Document, digits: str) -> bool:

@@ -4,29 +4,54 @@ Entry points: ``SqlStore.from_url(url)`` for the API, ``upgrade(url)`` for ``ass
 """
 
 from .database import make_engine, normalise_url
-from .errors import IdempotencyKeyTaken, InvalidCursor, NotFound, StoreError, StoreUnavailable
+from .errors import (
+    AlreadyExists,
+    IdempotencyKeyTaken,
+    InvalidCursor,
+    NotFound,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
 from .migrate import current_revision, head_revision, upgrade
 from .repository import (
+    DECISIONS,
+    REVIEW_STATUSES,
+    ApiKeyRecord,
     Cursor,
     IdempotencyRecord,
+    NewScreening,
+    Organisation,
     Page,
+    QueueCounts,
     Repository,
     ScreeningFilter,
     SqlRepository,
     SqlStore,
     Store,
+    StoredScreening,
+    etag_for,
 )
+from .tables import DEFAULT_ORG
 from .writer import GroupCommitWriter, IdempotencyWrite
 
 __all__ = [
+    "DECISIONS",
+    "DEFAULT_ORG",
+    "REVIEW_STATUSES",
+    "AlreadyExists",
+    "ApiKeyRecord",
     "Cursor",
     "GroupCommitWriter",
     "IdempotencyKeyTaken",
     "IdempotencyRecord",
     "IdempotencyWrite",
     "InvalidCursor",
+    "NewScreening",
     "NotFound",
+    "Organisation",
     "Page",
+    "QueueCounts",
     "Repository",
     "ScreeningFilter",
     "SqlRepository",
@@ -34,7 +59,10 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "StoredScreening",
+    "VersionConflict",
     "current_revision",
+    "etag_for",
     "head_revision",
     "make_engine",
     "normalise_url",

@@ -14,6 +14,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from .errors import StoreError
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+# Execution option set on a Connection whose transaction will write (``Store.transaction(
+# write=True)``): on SQLite it begins with BEGIN IMMEDIATE.
+WRITE_OPTION = "assay_write"
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -48,6 +51,17 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     finally:
         cursor.close()
+    # SQLAlchemy, not the sqlite3 module, begins transactions (``_sqlite_begin``): sqlite3's own
+    # BEGIN comes only before the first write, so reads before it would see no snapshot.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    """BEGIN at the start of every transaction; BEGIN IMMEDIATE for a writing one, which takes
+    the write lock now (waiting up to the busy timeout) rather than at its first write, when a
+    newer commit by another connection would make it fail with SQLITE_BUSY."""
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
@@ -68,6 +82,7 @@ def make_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
                 max_overflow=pool_size,
             )
             event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "begin", _sqlite_begin)
             return engine
         return sa.create_engine(
             parsed,

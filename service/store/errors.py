@@ -32,3 +32,22 @@ class IdempotencyKeyTaken(StoreError):
 
 class InvalidCursor(AssayError, ValueError):
     """A pagination cursor that this store did not issue (or that was altered)."""
+
+
+class VersionConflict(AssayError):
+    """The row changed since it was read (its version is not the one the write expected)."""
+
+    def __init__(self, kind: str, ident: str, expected: int) -> None:
+        self.kind = kind
+        self.ident = ident
+        self.expected = expected
+        super().__init__(f"{kind} {ident!r} changed since version {expected} was read")
+
+
+class AlreadyExists(StoreError):
+    """An object with this id is already stored."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind = kind
+        self.ident = ident
+        super().__init__(f"{kind} {ident!r} already exists")

@@ -5,6 +5,16 @@ transaction that commits when the ``with`` block ends normally and rolls back wh
 Repository methods never commit: the caller decides the unit of work, and an API handler sends
 its 201 only after the block (and so the commit) has finished.
 
+Tenancy: every screening belongs to an organisation. Reads take ``org`` as a required keyword;
+a screening of another organisation is simply not there (``NotFound``, absent from lists).
+``org=None`` reads across organisations and is for the operator's tools only.
+
+Audit: the methods that change what the audit trail records append their events themselves,
+in the same transaction (``add_screenings``: screening.created; ``update_review``: the
+screening.reviewed event it is given; ``add_api_key``: key.created; ``revoke_api_key``:
+key.revoked). Appending needs ``transaction(write=True)``: on SQLite that takes the write lock
+at BEGIN, on PostgreSQL appends are serialised by an advisory lock, so the chain never forks.
+
 Every method raises ``StoreError`` (or a subclass) for database faults; driver exceptions are
 translated here and never leak to callers.
 """
@@ -14,7 +24,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -24,18 +35,34 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
+from ..audit import GENESIS, AuditError, AuditEvent, ChainHead, EventType, NewEvent, chain
 from ..models import Review, Screening
 from ..models.screening import Decision, ReviewStatus
-from .database import make_engine
+from .database import WRITE_OPTION, make_engine
 from .errors import (
+    AlreadyExists,
     IdempotencyKeyTaken,
     InvalidCursor,
     NotFound,
     StoreError,
     StoreUnavailable,
+    VersionConflict,
 )
 from .migrate import head_revision
-from .tables import idempotency_keys, screening_red_flags, screenings
+from .tables import (
+    api_keys,
+    audit_events,
+    idempotency_records,
+    organisations,
+    screening_red_flags,
+    screenings,
+)
+
+REVIEW_STATUSES: tuple[ReviewStatus, ...] = (
+    "open", "in_review", "awaiting_second", "approved", "rejected", "escalated")
+DECISIONS: tuple[Decision, ...] = ("clear", "review", "hold")
+# Any constant will do: it names the lock that serialises appends to the audit chain.
+_AUDIT_LOCK = 0x41_55_44_54  # "AUDT"
 
 # ---------------------------------------------------------------------------- value objects
 
@@ -74,9 +101,11 @@ class Cursor:
 class ScreeningFilter:
     """Conditions for listing screenings; ``None`` means no condition.
 
-    ``since`` is inclusive and ``until`` exclusive, both compared with ``created_at``.
+    ``org`` limits the list to one organisation (the API always sets it). ``since`` is
+    inclusive and ``until`` exclusive, both compared with ``created_at``.
     """
 
+    org: str | None = None
     decision: Decision | None = None
     red_flag: str | None = None
     status: ReviewStatus | None = None
@@ -95,11 +124,58 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueCounts:
+    """How many screenings match a filter, by review status and by decision (every status and
+    decision is present, zeros included). Clear screenings have no review status."""
+
+    by_status: dict[str, int]
+    by_decision: dict[str, int]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewScreening:
+    """A screening to store (with its ``id`` set), whose it is, and the shipment it came from.
+
+    ``shipment`` is the submitted JSON (text or an object); ``submitted_by`` the API key id.
+    """
+
+    screening: Screening
+    org: str
+    submitted_by: str | None = None
+    shipment: str | Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScreening:
+    """A stored screening with what the API and the pages need around it.
+
+    ``version`` starts at 1 and grows with every review; ``etag`` is its HTTP form.
+    ``shipment`` is None for screenings stored before shipments were kept (or when not read).
+    """
+
+    screening: Screening
+    org: str
+    submitted_by: str | None
+    version: int
+    shipment: dict[str, Any] | None = None
+
+    @property
+    def etag(self) -> str:
+        return etag_for(self.version)
+
+
+def etag_for(version: int) -> str:
+    """The strong ETag of a screening at ``version``."""
+    return f'"v{version}"'
+
+
+@dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
     """What a request with an ``Idempotency-Key`` produced, kept so that a retry gets the same.
 
-    ``fingerprint`` identifies the request (method, path, parameters and body); ``result`` is
-    the JSON the API needs to rebuild the response (for example the screening ids).
+    Keys are per organisation. ``fingerprint`` identifies the request (method, path, parameters
+    and body); ``result`` is the JSON the API needs to rebuild the response (the screening ids).
     """
 
     key: str
@@ -107,6 +183,28 @@ class IdempotencyRecord:
     status_code: int
     result: dict[str, Any]
     created_at: dt.datetime
+    org: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    id: str
+    name: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """A stored API key: never the key itself, only the sha256 of it."""
+
+    id: str
+    org: str
+    role: str
+    secret_sha256: str
+    created_at: dt.datetime
+    name: str | None = None
+    created_by: str | None = None
+    revoked_at: dt.datetime | None = None
 
 
 # ---------------------------------------------------------------------------- interface
@@ -115,23 +213,32 @@ class IdempotencyRecord:
 class Repository(Protocol):
     """Data functions inside one transaction. None of them commits."""
 
-    def add_screenings(
-        self, screenings: Sequence[Screening], *, now: dt.datetime
-    ) -> list[Screening]:
+    # screenings
+
+    def add_screenings(self, items: Sequence[NewScreening], *, now: dt.datetime
+                       ) -> list[Screening]:
         """Insert screenings that carry an ``id``; return them as stored.
 
-        The store sets ``created_at`` to ``now`` (UTC) and ``review`` to status ``open`` for a
-        screening whose decision is not ``clear`` (``None`` otherwise). Raises ``ValueError``
-        for a screening without an id and ``StoreError`` when an id already exists.
+        The store sets ``created_at`` to ``now`` (UTC), ``version`` to 1 and ``review`` to
+        status ``open`` for a screening whose decision is not ``clear`` (``None`` otherwise),
+        and appends one screening.created event per screening. Raises ``ValueError`` for a
+        screening without an id and ``StoreError`` when an id already exists.
         """
         ...
 
-    def get_screening(self, screening_id: str) -> Screening:
-        """The stored screening; raises ``NotFound`` when there is none with that id."""
+    def get_screening(self, screening_id: str, *, org: str | None) -> Screening:
+        """The stored screening of ``org``; raises ``NotFound`` when there is none with that id
+        in that organisation."""
         ...
 
-    def get_screenings(self, ids: Sequence[str]) -> dict[str, Screening]:
-        """The stored screenings among ``ids`` by id; missing ids are simply absent."""
+    def get_stored(self, screening_id: str, *, org: str | None, shipment: bool = True
+                   ) -> StoredScreening:
+        """The screening with its owner, version and (with ``shipment``) the shipment;
+        raises ``NotFound`` like ``get_screening``."""
+        ...
+
+    def get_screenings(self, ids: Sequence[str], *, org: str | None) -> dict[str, Screening]:
+        """The stored screenings of ``org`` among ``ids`` by id; others are simply absent."""
         ...
 
     def list_screenings(
@@ -143,30 +250,111 @@ class Repository(Protocol):
         """
         ...
 
-    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
-        """The record stored under ``key``, if any."""
+    def count_screenings(self, *, where: ScreeningFilter) -> QueueCounts:
+        """Counts of the screenings matching ``where``, by review status and by decision."""
+        ...
+
+    def update_review(self, screening_id: str, *, org: str, expected_version: int,
+                      review: Review, event: NewEvent, now: dt.datetime) -> int:
+        """Replace the screening's review if it is still at ``expected_version``; append
+        ``event``; return the new version. Raises ``NotFound`` and ``VersionConflict``."""
+        ...
+
+    # idempotency
+
+    def get_idempotency(self, key: str, *, org: str) -> IdempotencyRecord | None:
+        """The record ``org`` stored under ``key``, if any."""
         ...
 
     def add_idempotency(
         self, *, key: str, fingerprint: str, status_code: int, result: dict[str, Any],
-        now: dt.datetime,
+        now: dt.datetime, org: str,
     ) -> None:
         """Record what a keyed request produced, in the same transaction as its effects.
 
-        Raises ``IdempotencyKeyTaken`` when the key is already recorded (a concurrent request
-        with the same key won); the transaction is then unusable and must be rolled back.
+        Raises ``IdempotencyKeyTaken`` when ``org`` already recorded the key (a concurrent
+        request with the same key won); the transaction is then unusable and must be rolled
+        back.
         """
+        ...
+
+    # organisations and keys
+
+    def get_organisation(self, org_id: str) -> Organisation | None:
+        ...
+
+    def add_organisation(self, org_id: str, *, name: str, now: dt.datetime) -> Organisation:
+        """Raises ``AlreadyExists`` when the id is taken."""
+        ...
+
+    def list_organisations(self) -> list[Organisation]:
+        ...
+
+    def add_api_key(self, record: ApiKeyRecord) -> None:
+        """Store a key (its organisation must exist) and append key.created, acted by
+        ``record.created_by``."""
+        ...
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        """The key with this id, revoked or not."""
+        ...
+
+    def list_api_keys(self, *, org: str | None = None) -> list[ApiKeyRecord]:
+        """Keys oldest first, of one organisation or all."""
+        ...
+
+    def count_api_keys(self) -> int:
+        ...
+
+    def revoke_api_key(self, key_id: str, *, now: dt.datetime, actor: str | None) -> bool:
+        """Revoke a key (append key.revoked); False when it is unknown or already revoked."""
+        ...
+
+    # audit
+
+    def append_events(self, events: Sequence[NewEvent], *, now: dt.datetime
+                      ) -> list[AuditEvent]:
+        """Append events to the chain at time ``now``; return them as stored."""
+        ...
+
+    def lock_audit_chain(self) -> None:
+        """Hold the chain's append lock until the transaction ends (``append_events`` takes
+        it too); for reading something and appending depending on it."""
+        ...
+
+    def audit_head(self) -> ChainHead:
+        """The newest event's hash and the number of events."""
+        ...
+
+    def list_events(
+        self, *, org: str | None, include_global: bool = True, screening_id: str | None = None,
+        type: EventType | None = None, after: int = 0, limit: int = 100,
+    ) -> list[AuditEvent]:
+        """Up to ``limit`` events in chain order after position ``after``: those of ``org``
+        and, with ``include_global``, the service-wide ones (no organisation). ``org=None``
+        reads every organisation's events (the operator's tools)."""
+        ...
+
+    def iter_events(self, *, chunk: int = 1000) -> Iterator[AuditEvent]:
+        """Every event in ``seq`` order, read in chunks (for verification)."""
+        ...
+
+    def last_event(self, type: EventType) -> AuditEvent | None:
+        """The newest event of ``type``."""
         ...
 
 
 class Store(Protocol):
     """The database: units of work and health."""
 
-    def transaction(self) -> AbstractContextManager[Repository]:
+    def transaction(self, *, write: bool = False) -> AbstractContextManager[Repository]:
         """A context manager yielding a ``Repository``; commit on normal exit, else rollback.
 
-        Raises ``StoreUnavailable`` when no connection can be had and ``StoreError`` when the
-        commit fails; after such an error nothing of the block is stored.
+        ``write=True`` for a unit of work that writes: on SQLite it takes the database's write
+        lock at once (``BEGIN IMMEDIATE``), so that what it read stays true until it commits;
+        appending audit events requires it. Raises ``StoreUnavailable`` when no connection can
+        be had and ``StoreError`` when the commit fails; after such an error nothing of the
+        block is stored.
         """
         ...
 
@@ -199,79 +387,159 @@ def _translate(exc: SQLAlchemyError, doing: str) -> StoreError:
     return StoreError(f"database error while {doing}: {type(orig).__name__}: {orig}")
 
 
+# Lists and single reads leave the shipment out unless asked for: it can be large.
+_LIST_COLUMNS = [c for c in screenings.c if c.name != "shipment"]
+
+
+def _review_of(row: RowMapping) -> Any:
+    review = row["review"]
+    if review is not None:
+        return review
+    status = row["review_status"]  # stored before reviews were kept whole
+    return {"status": status, "history": []} if status is not None else None
+
+
 def _row_to_screening(row: RowMapping) -> Screening:
     body = dict(row["body"])
     body["created_at"] = row["created_at"]
-    status = row["review_status"]
-    body["review"] = {"status": status} if status is not None else None
+    body["review"] = _review_of(row)
     return Screening.model_validate(body)
+
+
+def _event(row: RowMapping) -> AuditEvent:
+    return AuditEvent(
+        seq=row["seq"], at=row["at"], type=row["type"], org=row["org_id"], actor=row["actor"],
+        screening_id=row["screening_id"], payload=dict(row["payload"]),
+        prev_hash=row["prev_hash"], hash=row["hash"])
+
+
+def _key(row: RowMapping) -> ApiKeyRecord:
+    return ApiKeyRecord(
+        id=row["id"], org=row["org_id"], role=row["role"], name=row["name"],
+        secret_sha256=row["secret_sha256"], created_at=row["created_at"],
+        created_by=row["created_by"], revoked_at=row["revoked_at"])
+
+
+def _filtered(query: Any, where: ScreeningFilter) -> Any:
+    s = screenings.c
+    if where.org is not None:
+        query = query.where(s.org_id == where.org)
+    if where.decision is not None:
+        query = query.where(s.decision == where.decision)
+    if where.status is not None:
+        query = query.where(s.review_status == where.status)
+    if where.reference is not None:
+        query = query.where(s.reference == where.reference)
+    if where.ruleset_version is not None:
+        query = query.where(s.ruleset_version == where.ruleset_version)
+    if where.since is not None:
+        query = query.where(s.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(s.created_at < where.until)
+    if where.red_flag is not None:
+        query = query.where(
+            sa.exists().where(
+                screening_red_flags.c.screening_id == s.id,
+                screening_red_flags.c.red_flag == where.red_flag,
+            )
+        )
+    return query
 
 
 class SqlRepository:
     """``Repository`` over one SQLAlchemy ``Connection`` inside an open transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, write: bool = False) -> None:
         self._conn = connection
+        self._write = write
+        self._dialect = connection.dialect.name
 
-    def add_screenings(
-        self, screenings_: Sequence[Screening], *, now: dt.datetime
-    ) -> list[Screening]:
-        if not screenings_:
+    # ------------------------------------------------------------------ screenings
+
+    def add_screenings(self, items: Sequence[NewScreening], *, now: dt.datetime
+                       ) -> list[Screening]:
+        if not items:
             return []
         now = now.astimezone(dt.UTC)
         stored: list[Screening] = []
         rows: list[dict[str, Any]] = []
         flags: list[dict[str, str]] = []
-        for screening in screenings_:
+        events: list[NewEvent] = []
+        for item in items:
+            screening = item.screening
             if not screening.id:
                 raise ValueError("a screening needs an id before it is stored")
             review = Review(status="open") if screening.decision != "clear" else None
             done = screening.model_copy(update={"created_at": now, "review": review})
             stored.append(done)
             body = done.model_dump_json(by_alias=True, exclude={"created_at", "review"})
+            codes = sorted({f.red_flag for f in done.findings})
             rows.append({
                 "id": done.id,
+                "org_id": item.org,
+                "submitted_by": item.submitted_by,
                 "reference": done.reference,
                 "decision": done.decision,
                 "risk_score": done.risk_score,
                 "ruleset_version": done.ruleset.version,
                 "review_status": review.status if review else None,
+                "review": review.model_dump_json() if review else None,
+                "version": 1,
                 "as_of": done.as_of,
                 "created_at": now,
                 "body": body,
+                "shipment": item.shipment,
             })
-            flags.extend(
-                {"screening_id": done.id or "", "red_flag": code}
-                for code in sorted({f.red_flag for f in done.findings})
-            )
+            flags.extend({"screening_id": done.id or "", "red_flag": code} for code in codes)
+            events.append(NewEvent(
+                type="screening.created", org=item.org, actor=item.submitted_by,
+                screening_id=done.id, payload={
+                    "reference": done.reference, "decision": done.decision,
+                    "risk_score": done.risk_score, "red_flags": codes,
+                    "ruleset_version": done.ruleset.version,
+                    "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
+                }))
         try:
             self._conn.execute(sa.insert(screenings), rows)
             if flags:
                 self._conn.execute(sa.insert(screening_red_flags), flags)
         except SQLAlchemyError as exc:
             raise _translate(exc, "storing screenings") from exc
+        self.append_events(events, now=now)
         return stored
 
-    def get_screening(self, screening_id: str) -> Screening:
-        found = self.get_screenings([screening_id])
-        if screening_id not in found:
-            raise NotFound("screening", screening_id)
-        return found[screening_id]
-
-    def get_screenings(self, ids: Sequence[str]) -> dict[str, Screening]:
-        if not ids:
-            return {}
-        found: dict[str, Screening] = {}
+    def _select_screenings(self, ids: Sequence[str], org: str | None, *, shipment: bool
+                           ) -> Iterator[RowMapping]:
+        columns = list(screenings.c) if shipment else _LIST_COLUMNS
         unique = list(dict.fromkeys(ids))
         try:
             for start in range(0, len(unique), 500):
                 chunk = unique[start : start + 500]
-                query = sa.select(screenings).where(screenings.c.id.in_(chunk))
-                for row in self._conn.execute(query).mappings():
-                    found[row["id"]] = _row_to_screening(row)
+                query = sa.select(*columns).where(screenings.c.id.in_(chunk))
+                if org is not None:
+                    query = query.where(screenings.c.org_id == org)
+                yield from self._conn.execute(query).mappings()
         except SQLAlchemyError as exc:
             raise _translate(exc, "reading screenings") from exc
-        return found
+
+    def get_screening(self, screening_id: str, *, org: str | None) -> Screening:
+        return self.get_stored(screening_id, org=org, shipment=False).screening
+
+    def get_stored(self, screening_id: str, *, org: str | None, shipment: bool = True
+                   ) -> StoredScreening:
+        for row in self._select_screenings([screening_id], org, shipment=shipment):
+            kept = row.get("shipment") if shipment else None
+            return StoredScreening(
+                screening=_row_to_screening(row), org=row["org_id"],
+                submitted_by=row["submitted_by"], version=row["version"],
+                shipment=dict(kept) if isinstance(kept, Mapping) else None)
+        raise NotFound("screening", screening_id)
+
+    def get_screenings(self, ids: Sequence[str], *, org: str | None) -> dict[str, Screening]:
+        if not ids:
+            return {}
+        return {row["id"]: _row_to_screening(row)
+                for row in self._select_screenings(ids, org, shipment=False)}
 
     def list_screenings(
         self, *, where: ScreeningFilter, limit: int, after: Cursor | None = None
@@ -279,26 +547,7 @@ class SqlRepository:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         s = screenings.c
-        query = sa.select(screenings)
-        if where.decision is not None:
-            query = query.where(s.decision == where.decision)
-        if where.status is not None:
-            query = query.where(s.review_status == where.status)
-        if where.reference is not None:
-            query = query.where(s.reference == where.reference)
-        if where.ruleset_version is not None:
-            query = query.where(s.ruleset_version == where.ruleset_version)
-        if where.since is not None:
-            query = query.where(s.created_at >= where.since)
-        if where.until is not None:
-            query = query.where(s.created_at < where.until)
-        if where.red_flag is not None:
-            query = query.where(
-                sa.exists().where(
-                    screening_red_flags.c.screening_id == s.id,
-                    screening_red_flags.c.red_flag == where.red_flag,
-                )
-            )
+        query = _filtered(sa.select(*_LIST_COLUMNS), where)
         if after is not None:
             query = query.where(
                 sa.or_(
@@ -318,8 +567,50 @@ class SqlRepository:
             next_cursor = Cursor(created_at=last["created_at"], id=last["id"])
         return Page(items=items, next_cursor=next_cursor)
 
-    def get_idempotency(self, key: str) -> IdempotencyRecord | None:
-        query = sa.select(idempotency_keys).where(idempotency_keys.c.key == key)
+    def count_screenings(self, *, where: ScreeningFilter) -> QueueCounts:
+        s = screenings.c
+        by_status: dict[str, int] = dict.fromkeys(REVIEW_STATUSES, 0)
+        by_decision: dict[str, int] = dict.fromkeys(DECISIONS, 0)
+        query = _filtered(
+            sa.select(s.review_status, s.decision, sa.func.count().label("n")), where
+        ).group_by(s.review_status, s.decision)
+        try:
+            rows = list(self._conn.execute(query).mappings())
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "counting screenings") from exc
+        total = 0
+        for row in rows:
+            n = int(row["n"])
+            total += n
+            if row["review_status"] is not None:
+                by_status[row["review_status"]] = by_status.get(row["review_status"], 0) + n
+            by_decision[row["decision"]] = by_decision.get(row["decision"], 0) + n
+        return QueueCounts(by_status=by_status, by_decision=by_decision, total=total)
+
+    def update_review(self, screening_id: str, *, org: str, expected_version: int,
+                      review: Review, event: NewEvent, now: dt.datetime) -> int:
+        s = screenings.c
+        statement = (
+            sa.update(screenings)
+            .where(s.id == screening_id, s.org_id == org, s.version == expected_version)
+            .values(review=review.model_dump_json(), review_status=review.status,
+                    version=expected_version + 1)
+        )
+        try:
+            changed = self._conn.execute(statement).rowcount
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "recording a review") from exc
+        if changed != 1:
+            self.get_stored(screening_id, org=org, shipment=False)  # NotFound if it is gone
+            raise VersionConflict("screening", screening_id, expected_version)
+        self.append_events([event], now=now)
+        return expected_version + 1
+
+    # ------------------------------------------------------------------ idempotency
+
+    def get_idempotency(self, key: str, *, org: str) -> IdempotencyRecord | None:
+        t = idempotency_records.c
+        query = sa.select(idempotency_records).where(t.org_id == org, t.key == key)
         try:
             row = self._conn.execute(query).mappings().first()
         except SQLAlchemyError as exc:
@@ -327,27 +618,199 @@ class SqlRepository:
         if row is None:
             return None
         return IdempotencyRecord(
-            key=row["key"],
-            fingerprint=row["fingerprint"],
-            status_code=row["status_code"],
-            result=dict(row["result"]),
-            created_at=row["created_at"],
-        )
+            key=row["key"], fingerprint=row["fingerprint"], status_code=row["status_code"],
+            result=dict(row["result"]), created_at=row["created_at"], org=row["org_id"])
 
     def add_idempotency(
         self, *, key: str, fingerprint: str, status_code: int, result: dict[str, Any],
-        now: dt.datetime,
+        now: dt.datetime, org: str,
     ) -> None:
         values = {
-            "key": key, "fingerprint": fingerprint, "status_code": status_code,
+            "org_id": org, "key": key, "fingerprint": fingerprint, "status_code": status_code,
             "result": result, "created_at": now,
         }
         try:
-            self._conn.execute(sa.insert(idempotency_keys), values)
+            self._conn.execute(sa.insert(idempotency_records), values)
         except IntegrityError as exc:
             raise IdempotencyKeyTaken(key) from exc
         except SQLAlchemyError as exc:
             raise _translate(exc, "recording an idempotency key") from exc
+
+    # ------------------------------------------------------------------ organisations, keys
+
+    def get_organisation(self, org_id: str) -> Organisation | None:
+        query = sa.select(organisations).where(organisations.c.id == org_id)
+        try:
+            row = self._conn.execute(query).mappings().first()
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "reading an organisation") from exc
+        if row is None:
+            return None
+        return Organisation(id=row["id"], name=row["name"], created_at=row["created_at"])
+
+    def add_organisation(self, org_id: str, *, name: str, now: dt.datetime) -> Organisation:
+        if self.get_organisation(org_id) is not None:
+            raise AlreadyExists("organisation", org_id)
+        try:
+            self._conn.execute(sa.insert(organisations),
+                               {"id": org_id, "name": name, "created_at": now})
+        except IntegrityError as exc:
+            raise AlreadyExists("organisation", org_id) from exc
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "storing an organisation") from exc
+        return Organisation(id=org_id, name=name, created_at=now)
+
+    def list_organisations(self) -> list[Organisation]:
+        query = sa.select(organisations).order_by(organisations.c.id)
+        try:
+            rows = self._conn.execute(query).mappings()
+            return [Organisation(id=r["id"], name=r["name"], created_at=r["created_at"])
+                    for r in rows]
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "listing organisations") from exc
+
+    def add_api_key(self, record: ApiKeyRecord) -> None:
+        values = {
+            "id": record.id, "org_id": record.org, "role": record.role, "name": record.name,
+            "secret_sha256": record.secret_sha256, "created_at": record.created_at,
+            "created_by": record.created_by, "revoked_at": record.revoked_at,
+        }
+        try:
+            self._conn.execute(sa.insert(api_keys), values)
+        except IntegrityError as exc:
+            raise AlreadyExists("API key", record.id) from exc
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "storing an API key") from exc
+        self.append_events([NewEvent(
+            type="key.created", org=record.org, actor=record.created_by,
+            payload={"key_id": record.id, "role": record.role, "name": record.name})],
+            now=record.created_at)
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        query = sa.select(api_keys).where(api_keys.c.id == key_id)
+        try:
+            row = self._conn.execute(query).mappings().first()
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "reading an API key") from exc
+        return _key(row) if row is not None else None
+
+    def list_api_keys(self, *, org: str | None = None) -> list[ApiKeyRecord]:
+        query = sa.select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)
+        if org is not None:
+            query = query.where(api_keys.c.org_id == org)
+        try:
+            return [_key(row) for row in self._conn.execute(query).mappings()]
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "listing API keys") from exc
+
+    def count_api_keys(self) -> int:
+        try:
+            return int(self._conn.execute(
+                sa.select(sa.func.count()).select_from(api_keys)).scalar_one())
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "counting API keys") from exc
+
+    def revoke_api_key(self, key_id: str, *, now: dt.datetime, actor: str | None) -> bool:
+        record = self.get_api_key(key_id)
+        if record is None or record.revoked_at is not None:
+            return False
+        statement = (sa.update(api_keys)
+                     .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                     .values(revoked_at=now))
+        try:
+            changed = self._conn.execute(statement).rowcount
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "revoking an API key") from exc
+        if changed != 1:
+            return False
+        self.append_events([NewEvent(type="key.revoked", org=record.org, actor=actor,
+                                     payload={"key_id": key_id})], now=now)
+        return True
+
+    # ------------------------------------------------------------------ audit
+
+    def lock_audit_chain(self) -> None:
+        if self._dialect == "postgresql":
+            try:
+                self._conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": _AUDIT_LOCK})
+            except SQLAlchemyError as exc:
+                raise _translate(exc, "locking the audit chain") from exc
+        elif not self._write:
+            # A deferred SQLite transaction may read a head that another writer moves before
+            # this one gets the write lock: the chain would fork.
+            raise AuditError("audit events are appended in store.transaction(write=True)")
+
+    def append_events(self, events: Sequence[NewEvent], *, now: dt.datetime
+                      ) -> list[AuditEvent]:
+        if not events:
+            return []
+        try:
+            self.lock_audit_chain()
+            head = self.audit_head()
+            stored = chain(events, after=head, at=now.astimezone(dt.UTC))
+            self._conn.execute(sa.insert(audit_events), [
+                {"seq": e.seq, "at": e.at, "type": e.type, "org_id": e.org, "actor": e.actor,
+                 "screening_id": e.screening_id, "payload": e.payload,
+                 "prev_hash": e.prev_hash, "hash": e.hash}
+                for e in stored
+            ])
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "appending audit events") from exc
+        return stored
+
+    def audit_head(self) -> ChainHead:
+        t = audit_events.c
+        query = sa.select(t.seq, t.hash).order_by(t.seq.desc()).limit(1)
+        try:
+            row = self._conn.execute(query).first()
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "reading the audit head") from exc
+        if row is None:
+            return ChainHead(hash=GENESIS, count=0)
+        return ChainHead(hash=row.hash, count=int(row.seq))
+
+    def list_events(
+        self, *, org: str | None, include_global: bool = True, screening_id: str | None = None,
+        type: EventType | None = None, after: int = 0, limit: int = 100,
+    ) -> list[AuditEvent]:
+        t = audit_events.c
+        query = sa.select(audit_events).where(t.seq > after)
+        if org is not None:
+            query = query.where(sa.or_(t.org_id == org, t.org_id.is_(None))
+                                if include_global else t.org_id == org)
+        if screening_id is not None:
+            query = query.where(t.screening_id == screening_id)
+        if type is not None:
+            query = query.where(t.type == type)
+        query = query.order_by(t.seq).limit(limit)
+        try:
+            return [_event(row) for row in self._conn.execute(query).mappings()]
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "listing audit events") from exc
+
+    def iter_events(self, *, chunk: int = 1000) -> Iterator[AuditEvent]:
+        t = audit_events.c
+        after = 0
+        while True:
+            query = sa.select(audit_events).where(t.seq > after).order_by(t.seq).limit(chunk)
+            try:
+                rows = [_event(row) for row in self._conn.execute(query).mappings()]
+            except SQLAlchemyError as exc:
+                raise _translate(exc, "reading audit events") from exc
+            yield from rows
+            if len(rows) < chunk:
+                return
+            after = rows[-1].seq
+
+    def last_event(self, type: EventType) -> AuditEvent | None:
+        t = audit_events.c
+        query = sa.select(audit_events).where(t.type == type).order_by(t.seq.desc()).limit(1)
+        try:
+            row = self._conn.execute(query).mappings().first()
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "reading audit events") from exc
+        return _event(row) if row is not None else None
 
 
 class SqlStore:
@@ -367,16 +830,21 @@ class SqlStore:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlRepository]:
+    def transaction(self, *, write: bool = False) -> Iterator[SqlRepository]:
         try:
             connection = self.engine.connect()
         except SQLAlchemyError as exc:
             raise _translate(exc, "connecting") from exc
         try:
             with connection:
-                transaction = connection.begin()
+                if write:
+                    connection = connection.execution_options(**{WRITE_OPTION: True})
                 try:
-                    yield SqlRepository(connection)
+                    transaction = connection.begin()
+                except SQLAlchemyError as exc:
+                    raise _translate(exc, "starting a transaction") from exc
+                try:
+                    yield SqlRepository(connection, write=write)
                 except BaseException:
                     if transaction.is_active:
                         transaction.rollback()

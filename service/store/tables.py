@@ -1,8 +1,14 @@
 """SQLAlchemy 2 table definitions (Core). The migrations in ``migrations/versions`` create them.
 
 A screening is stored whole as JSON (``body``) plus the columns that lists filter and
-page on: reference, decision, review status, ruleset version and ``(created_at, id)``.
-Red-flag codes live in a child table so that ``red_flag=`` filters use an index.
+page on: organisation, reference, decision, review status, ruleset version and
+``(created_at, id)``. Red-flag codes live in a child table so that ``red_flag=`` filters use an
+index. Its review (status and history) is a JSON document of its own, changed only together
+with ``version`` (the ETag), and the shipment it was made from is kept as submitted.
+
+Organisations own API keys and screenings; keys are stored as sha256 hashes only. Audit events
+form one hash chain (``seq`` 1, 2, 3 ...; each ``prev_hash`` is the previous ``hash``); triggers
+refuse UPDATE and DELETE on them (see migration 0002).
 """
 
 from __future__ import annotations
@@ -79,6 +85,29 @@ class JSONDocument(sa.types.TypeDecorator[Any]):
         return process
 
 ID_LENGTH = 40
+DEFAULT_ORG = "default"
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("org_id", sa.String(ID_LENGTH), sa.ForeignKey("organisations.id"), nullable=False,
+              index=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("secret_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(ID_LENGTH), nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
 
 screenings = sa.Table(
     "screenings",
@@ -92,7 +121,16 @@ screenings = sa.Table(
     sa.Column("as_of", sa.Date, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("body", JSONDocument(), nullable=False),
+    # Added by 0002. org_id keeps a server default on SQLite only (ALTER TABLE there cannot
+    # drop one); the store always writes it.
+    sa.Column("org_id", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("submitted_by", sa.String(ID_LENGTH), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("review", JSONDocument(), nullable=True),
+    sa.Column("shipment", JSONDocument(), nullable=True),
     sa.Index("ix_screenings_created_at_id", "created_at", "id"),
+    sa.Index("ix_screenings_org_id_created_at_id", "org_id", "created_at", "id"),
+    sa.Index("ix_screenings_org_id_review_status", "org_id", "review_status"),
 )
 
 screening_red_flags = sa.Table(
@@ -108,12 +146,29 @@ screening_red_flags = sa.Table(
     sa.Index("ix_screening_red_flags_red_flag_screening_id", "red_flag", "screening_id"),
 )
 
-idempotency_keys = sa.Table(
-    "idempotency_keys",
+idempotency_records = sa.Table(
+    "idempotency_records",
     metadata,
+    sa.Column("org_id", sa.String(ID_LENGTH), primary_key=True),
     sa.Column("key", sa.String(255), primary_key=True),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("status_code", sa.Integer, nullable=False),
     sa.Column("result", JSONDocument(), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("org_id", sa.String(ID_LENGTH), nullable=True),
+    sa.Column("actor", sa.String(ID_LENGTH), nullable=True),
+    sa.Column("screening_id", sa.String(ID_LENGTH), nullable=True, index=True),
+    sa.Column("payload", JSONDocument(), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_events_org_id_seq", "org_id", "seq"),
 )

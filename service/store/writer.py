@@ -19,17 +19,19 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..audit import AuditError
 from ..models import Screening
 from .errors import StoreError, StoreUnavailable
-from .repository import SqlStore
+from .repository import NewScreening, SqlStore
 
 log = logging.getLogger("assay.store")
 
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyWrite:
-    """The idempotency record to store with a job's screenings."""
+    """The idempotency record to store with a job's screenings (keys are per organisation)."""
 
+    org: str
     key: str
     fingerprint: str
     status_code: int
@@ -38,7 +40,7 @@ class IdempotencyWrite:
 
 @dataclass(slots=True)
 class _Job:
-    screenings: Sequence[Screening]
+    screenings: Sequence[NewScreening]
     idempotency: IdempotencyWrite | None
     future: Future[list[Screening]] = field(default_factory=Future)
 
@@ -75,9 +77,11 @@ class GroupCommitWriter:
             thread.join(timeout)
 
     def submit(
-        self, screenings: Sequence[Screening], *, idempotency: IdempotencyWrite | None = None
+        self, screenings: Sequence[NewScreening], *, idempotency: IdempotencyWrite | None = None
     ) -> Future[list[Screening]]:
         """Queue screenings (with ``id`` set) for storing; the future gives them as stored.
+
+        Their screening.created audit events are appended in the same transaction.
 
         The future raises what ``Repository.add_screenings``/``add_idempotency`` raise
         (``IdempotencyKeyTaken``, ``StoreError``), or ``StoreUnavailable`` when the writer is
@@ -113,7 +117,7 @@ class GroupCommitWriter:
     def _commit(self, group: list[_Job]) -> None:
         now = dt.datetime.now(dt.UTC)
         try:
-            with self.store.transaction() as repo:
+            with self.store.transaction(write=True) as repo:
                 stored = repo.add_screenings(
                     [s for job in group for s in job.screenings], now=now)
                 for job in group:
@@ -121,8 +125,9 @@ class GroupCommitWriter:
                         write = job.idempotency
                         repo.add_idempotency(
                             key=write.key, fingerprint=write.fingerprint,
-                            status_code=write.status_code, result=write.result, now=now)
-        except (StoreError, ValueError) as exc:
+                            status_code=write.status_code, result=write.result, now=now,
+                            org=write.org)
+        except (StoreError, AuditError, ValueError) as exc:
             if len(group) > 1:
                 for job in group:  # find the one that failed; the others commit alone
                     self._commit([job])

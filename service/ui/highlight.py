@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from markupsafe import Markup, escape
 
@@ -64,7 +65,7 @@ def highlight(text: str, passages: Iterable[Passage]) -> Markup:
         ends.setdefault(p.end, []).append(p)
     out: list[str] = []
     open_count = 0
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in pairwise(cuts):
         for p in ends.get(a, ()):
             open_count -= 1
             out.extend(_backrefs(p))

@@ -1,11 +1,12 @@
-"""The rulebook: rules, the source articles they cite, and the checklist for a kind of shipment."""
+"""The rulebook: rules, the source articles they cite, the checklist for a kind of shipment, and
+reloading the rules (admins). Every route needs an API key."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel
 
 from ...engine import CompiledRule, Ruleset, checklist_for
@@ -14,11 +15,13 @@ from ...models import RulesetRef
 from ...models.types import Country, HsCode
 from ...reference.countries import to_alpha2
 from ...reference.hs import canonical_hs
-from ..deps import RulesetDep
+from ..deps import RulesetDep, ServicesDep
 from ..params import IsoDate
+from ..rulesets import RulesetRefused
 from ..schemas import (
     ChecklistAnswer,
     EffectiveWindow,
+    ReloadResultOut,
     RuleDetail,
     RuleExamples,
     RuleList,
@@ -28,9 +31,10 @@ from ..schemas import (
     SourceList,
     SourceSummary,
 )
-from .common import problem_responses
+from ..security import AdminDep, current_principal
+from .common import AUTH, problem_responses
 
-router = APIRouter(prefix="/v1", tags=["rules"])
+router = APIRouter(prefix="/v1", tags=["rules"], dependencies=[Depends(current_principal)])
 
 
 def _ref(ruleset: Ruleset) -> RulesetRef:
@@ -51,7 +55,7 @@ def _example(example: str | BaseModel) -> str | dict[str, Any]:
 
 
 @router.get("/rules", response_model=RuleList, operation_id="listRules",
-            summary="The rules of the serving ruleset", responses=problem_responses(503))
+            summary="The rules of the serving ruleset", responses=problem_responses(*AUTH, 503))
 def list_rules(ruleset: RulesetDep) -> RuleList:
     return RuleList(ruleset=_ref(ruleset),
                     rules=[RuleSummary(**_summary_fields(rule)) for rule in ruleset.rules])
@@ -59,7 +63,7 @@ def list_rules(ruleset: RulesetDep) -> RuleList:
 
 @router.get("/rules/{rule_id}", response_model=RuleDetail, operation_id="getRule",
             summary="One rule with its condition, citations, references and examples",
-            responses=problem_responses(404, 422, 503))
+            responses=problem_responses(*AUTH, 404, 422, 503))
 def get_rule(
     rule_id: Annotated[str, Path(min_length=1, max_length=100,
                                  examples=["transshipment.hub-transit"])],
@@ -87,7 +91,7 @@ def _source_fields(seed: Seed) -> dict[str, Any]:
 
 @router.get("/sources", response_model=SourceList, operation_id="listSources",
             summary="The source articles rules cite", tags=["sources"],
-            responses=problem_responses(503))
+            responses=problem_responses(*AUTH, 503))
 def list_sources(ruleset: RulesetDep) -> SourceList:
     return SourceList(ruleset=_ref(ruleset), sources=[
         SourceSummary(**_source_fields(seed)) for seed in ruleset.seeds.values()])
@@ -95,7 +99,7 @@ def list_sources(ruleset: RulesetDep) -> SourceList:
 
 @router.get("/sources/{source_id}", response_model=Source, operation_id="getSource",
             summary="One source article: metadata and the full text citation spans index into",
-            tags=["sources"], responses=problem_responses(404, 422, 503))
+            tags=["sources"], responses=problem_responses(*AUTH, 404, 422, 503))
 def get_source(
     source_id: Annotated[str, Path(min_length=1, max_length=50, examples=["seed-004"])],
     ruleset: RulesetDep,
@@ -108,7 +112,7 @@ def get_source(
 
 @router.get("/checklist", response_model=ChecklistAnswer, operation_id="getChecklist",
             summary="What a shipment of these goods to this destination needs before it leaves",
-            tags=["checklist"], responses=problem_responses(422, 503))
+            tags=["checklist"], responses=problem_responses(*AUTH, 422, 503))
 def get_checklist(
     hs_code: Annotated[HsCode, Query(description="any usual spelling: 8112.92, 811292")],
     destination: Annotated[Country, Query(description="ISO alpha-2/alpha-3 or a name")],
@@ -121,3 +125,25 @@ def get_checklist(
     items = checklist_for(ruleset, hs_code=code, destination=country, ship_date=day)
     return ChecklistAnswer(hs_code=code, destination=country, ship_date=day,
                            ruleset=_ref(ruleset), items=items)
+
+
+@router.post(
+    "/rules:reload", response_model=ReloadResultOut, operation_id="reloadRules",
+    summary="Load the rules from disk again (admins); a bad ruleset is refused",
+    description="All or nothing: a ruleset with any problem is refused (422, `problems` lists "
+                "them) and the last good one keeps serving. A good one serves from the next "
+                "request on and is recorded in the audit trail (ruleset.loaded). SIGHUP to a "
+                "single-worker server does the same.",
+    responses=problem_responses(
+        *AUTH, 422, 503,
+        descriptions={422: "The ruleset on disk has problems (`problems`); the last good one "
+                           "(`serving`) keeps serving"}),
+)
+def reload_rules(services: ServicesDep, principal: AdminDep) -> ReloadResultOut:
+    result = services.reload_rules(trigger="api", actor=principal)
+    if not result.ok:
+        raise RulesetRefused(result)
+    assert result.version is not None
+    return ReloadResultOut(ok=True, version=result.version, previous=result.previous,
+                           rules=len(services.rulesets.current.rules),
+                           changed=result.version != result.previous)

@@ -1,7 +1,11 @@
-"""Screenings: screen and store one shipment or a batch, read one back, list them by page.
+"""Screenings: screen and store one shipment or a batch, read one back, list them by page,
+count the review queue, and review one.
 
 Stores go through the store's group-commit writer and reads run in the threadpool. A 201 (or
-the batch's 200) is sent only after the transaction that stored the screenings has committed.
+the batch's 200) is sent only after the transaction that stored the screenings (and their
+audit events) has committed. Everything is scoped to the organisation of the request's API key:
+another organisation's screening is a 404 and never listed; Idempotency-Keys are per
+organisation.
 """
 
 from __future__ import annotations
@@ -18,24 +22,29 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from ... import workflow
+from ...auth import Principal
 from ...engine import evaluate
 from ...engine.schema import RedFlag
 from ...ids import new_screening_id
 from ...models import Screening, Shipment
 from ...models.screening import Decision, ReviewStatus
+from ...review import ReviewRequest
 from ...store import (
     Cursor,
     IdempotencyKeyTaken,
     IdempotencyRecord,
     IdempotencyWrite,
+    NewScreening,
     ScreeningFilter,
 )
 from ..deps import RulesetDep, ServicesDep, StoreDep
 from ..examples import EXAMPLE_SCREENING
 from ..params import IsoDate, IsoDateTime
 from ..problems import field_errors, problem_dict
-from ..schemas import BatchRequest, BatchResponse, ScreeningPage
-from .common import problem_responses
+from ..schemas import BatchRequest, BatchResponse, QueueCountsOut, ScreeningPage
+from ..security import PrincipalDep, ReviewerDep
+from .common import AUTH, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["screenings"])
 
@@ -54,6 +63,10 @@ AsOf = Annotated[
 ]
 JSON = "application/json"
 LOCATION = {"Location": {"description": "the new screening", "schema": {"type": "string"}}}
+ETAG = {"ETag": {"description": "the screening's version: send it as If-Match to review it",
+                 "schema": {"type": "string"}}}
+ScreeningId = Annotated[str, Path(min_length=1, max_length=64,
+                                  examples=["scr_01JD3X5Q7Z8K9M2N4P6R8T0V2W"])]
 
 
 def _fingerprint(route: str, as_of: dt.date | None, body: bytes) -> str:
@@ -81,9 +94,15 @@ def _check_fingerprint(record: IdempotencyRecord, fingerprint: str) -> None:
         )
 
 
-def _recorded(services: ServicesDep, key: str) -> IdempotencyRecord | None:
+def _recorded(services: ServicesDep, org: str, key: str) -> IdempotencyRecord | None:
     with services.store.transaction() as repo:
-        return repo.get_idempotency(key)
+        return repo.get_idempotency(key, org=org)
+
+
+def _new(screening: Screening, shipment: Shipment, principal: Principal) -> NewScreening:
+    return NewScreening(
+        screening=screening, org=principal.org, submitted_by=principal.key_id,
+        shipment=shipment.model_dump_json(by_alias=True, exclude_unset=True))
 
 
 @router.post(
@@ -95,13 +114,14 @@ def _recorded(services: ServicesDep, key: str) -> IdempotencyRecord | None:
     responses={
         201: {"headers": LOCATION,
               "content": {JSON: {"example": EXAMPLE_SCREENING}}},
-        **problem_responses(409, 413, 415, 422, 503),
+        **problem_responses(*AUTH, 409, 413, 415, 422, 503),
     },
 )
 async def create_screening(
     shipment: Shipment,
     services: ServicesDep,
     ruleset: RulesetDep,
+    principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
     as_of: AsOf = None,
 ) -> Response:
@@ -111,20 +131,22 @@ async def create_screening(
     if idempotency_key is not None:
         fingerprint = _fingerprint("POST /v1/screenings", as_of,
                                    shipment.model_dump_json().encode())
-        record = await run_in_threadpool(_recorded, services, idempotency_key)
+        record = await run_in_threadpool(_recorded, services, principal.org, idempotency_key)
         if record is not None:
             return await run_in_threadpool(_replay_one, services, record, fingerprint)
     screening = evaluate(ruleset, shipment, as_of).model_copy(update={"id": new_screening_id()})
     idempotency = None
     if idempotency_key is not None:
-        idempotency = IdempotencyWrite(key=idempotency_key, fingerprint=fingerprint,
-                                       status_code=201, result={"screening_id": screening.id})
+        idempotency = IdempotencyWrite(org=principal.org, key=idempotency_key,
+                                       fingerprint=fingerprint, status_code=201,
+                                       result={"screening_id": screening.id})
     try:
         # Resolves after the commit: the 201 is never sent for something not stored.
-        [stored] = await asyncio.wrap_future(
-            services.writer.submit([screening], idempotency=idempotency))
+        [stored] = await asyncio.wrap_future(services.writer.submit(
+            [_new(screening, shipment, principal)], idempotency=idempotency))
     except IdempotencyKeyTaken:  # a concurrent request with the same key committed first
-        record = await run_in_threadpool(_recorded, services, idempotency_key or "")
+        record = await run_in_threadpool(_recorded, services, principal.org,
+                                         idempotency_key or "")
         if record is None:
             raise
         return await run_in_threadpool(_replay_one, services, record, fingerprint)
@@ -138,7 +160,7 @@ def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: s
     if record.status_code != 201 or not isinstance(screening_id, str):
         raise HTTPException(409, f"Idempotency-Key {record.key!r} belongs to another operation")
     with services.store.transaction() as repo:
-        screening = repo.get_screening(screening_id)
+        screening = repo.get_screening(screening_id, org=record.org)
     return _screening_response(screening, replayed=True)
 
 
@@ -148,12 +170,13 @@ def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: s
     response_model=BatchResponse,
     operation_id="createScreeningBatch",
     summary="Screen up to 1,000 shipments; one result or one problem per shipment, in order",
-    responses=problem_responses(409, 413, 415, 422, 503),
+    responses=problem_responses(*AUTH, 409, 413, 415, 422, 503),
 )
 def create_screening_batch(
     batch: BatchRequest,
     services: ServicesDep,
     ruleset: RulesetDep,
+    principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
     as_of: AsOf = None,
 ) -> Response:
@@ -162,12 +185,12 @@ def create_screening_batch(
         canonical = json.dumps(batch.shipments, sort_keys=True, separators=(",", ":"),
                                ensure_ascii=False, default=str)
         fingerprint = _fingerprint("POST /v1/screenings:batch", as_of, canonical.encode())
-        record = _recorded(services, idempotency_key)
+        record = _recorded(services, principal.org, idempotency_key)
         if record is not None:
             return _replay_batch(services, record, fingerprint)
 
     outcomes: list[Screening | dict[str, Any]] = []
-    screenings: list[Screening] = []
+    screenings: list[NewScreening] = []
     for index, item in enumerate(batch.shipments):
         try:
             shipment = Shipment.model_validate(item)
@@ -182,7 +205,7 @@ def create_screening_batch(
             continue
         screening = evaluate(ruleset, shipment, as_of).model_copy(
             update={"id": new_screening_id()})
-        screenings.append(screening)
+        screenings.append(_new(screening, shipment, principal))
         outcomes.append(screening)
 
     idempotency = None
@@ -192,13 +215,14 @@ def create_screening_batch(
             else {"status": 422, "problem": o}
             for o in outcomes
         ]
-        idempotency = IdempotencyWrite(key=idempotency_key, fingerprint=fingerprint,
-                                       status_code=200, result={"results": recorded})
+        idempotency = IdempotencyWrite(org=principal.org, key=idempotency_key,
+                                       fingerprint=fingerprint, status_code=200,
+                                       result={"results": recorded})
     try:
         future = services.writer.submit(screenings, idempotency=idempotency)
         stored = {s.id: s for s in future.result()}
     except IdempotencyKeyTaken:
-        record = _recorded(services, idempotency_key or "")
+        record = _recorded(services, principal.org, idempotency_key or "")
         if record is None:
             raise
         return _replay_batch(services, record, fingerprint)
@@ -229,7 +253,8 @@ def _replay_batch(services: ServicesDep, record: IdempotencyRecord, fingerprint:
     if record.status_code != 200 or not isinstance(recorded, list):
         raise HTTPException(409, f"Idempotency-Key {record.key!r} belongs to another operation")
     with services.store.transaction() as repo:
-        found = repo.get_screenings([r["id"] for r in recorded if r.get("status") == 201])
+        found = repo.get_screenings([r["id"] for r in recorded if r.get("status") == 201],
+                                    org=record.org)
     results: list[Screening | dict[str, Any]] = [
         found[r["id"]] if r.get("status") == 201 else r["problem"] for r in recorded
     ]
@@ -240,18 +265,53 @@ def _replay_batch(services: ServicesDep, record: IdempotencyRecord, fingerprint:
     "/screenings/{screening_id}",
     response_model=Screening,
     operation_id="getScreening",
-    summary="One stored screening",
-    responses={200: {"content": {JSON: {"example": EXAMPLE_SCREENING}}},
-               **problem_responses(404, 422, 503)},
+    summary="One stored screening of the key's organisation, with its ETag",
+    description="Another organisation's screening is 404, exactly like one that does not "
+                "exist. The `ETag` is what a review sends back in `If-Match`.",
+    responses={200: {"headers": ETAG, "content": {JSON: {"example": EXAMPLE_SCREENING}}},
+               **problem_responses(*AUTH, 404, 422, 503)},
 )
-def get_screening(
-    screening_id: Annotated[str, Path(min_length=1, max_length=64,
-                                      examples=["scr_01JD3X5Q7Z8K9M2N4P6R8T0V2W"])],
+def get_screening(screening_id: ScreeningId, store: StoreDep, principal: PrincipalDep
+                  ) -> Response:
+    stored = workflow.get_screening(store, principal, screening_id, shipment=False)
+    return Response(_screening_json(stored.screening), media_type=JSON,
+                    headers={"ETag": stored.etag})
+
+
+@router.post(
+    "/screenings/{screening_id}/review",
+    response_model=Screening,
+    operation_id="reviewScreening",
+    summary="Record a review decision on a flagged screening",
+    tags=["review"],
+    description="""\
+For keys with the reviewer or admin role, never on a screening the key submitted itself.
+Send `If-Match` with the ETag of the screening you decided on (428 without it, 412 when it
+changed since). Status: `open` -start-> `in_review`; approve -> `approved` (decision review)
+or `awaiting_second` (decision hold: a second approval by another key makes it `approved`);
+reject -> `rejected`; escalate -> `escalated` (then decided by an admin). Approve, reject and
+escalate need a `reason`; approve and reject need a disposition for every finding (now or in an
+earlier decision). Answers the screening as it now is, with its new ETag.""",
+    responses={200: {"headers": ETAG},
+               **problem_responses(
+                   *AUTH, 404, 409, 412, 422, 428, 503,
+                   descriptions={403: "Not a reviewer, the key's own submission, or the same "
+                                      "reviewer approving a hold twice",
+                                 409: "The review status does not allow this decision"})},
+)
+def review_screening(
+    screening_id: ScreeningId,
+    review: ReviewRequest,
     store: StoreDep,
+    principal: ReviewerDep,
+    if_match: Annotated[str | None, Header(
+        alias="If-Match", max_length=500,
+        description="The ETag of the screening as read (GET /v1/screenings/{id}).")] = None,
 ) -> Response:
-    with store.transaction() as repo:
-        screening = repo.get_screening(screening_id)
-    return Response(_screening_json(screening), media_type=JSON)
+    stored = workflow.review_screening(store, principal, screening_id, review,
+                                       if_match=if_match)
+    return Response(_screening_json(stored.screening), media_type=JSON,
+                    headers={"ETag": stored.etag})
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -264,13 +324,16 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     "/screenings",
     response_model=ScreeningPage,
     operation_id="listScreenings",
-    summary="Stored screenings, newest first, in cursor pages",
+    summary="The organisation's screenings, newest first, in cursor pages (the review queue "
+            "with `status=`)",
     description="Pages are keyed on (created_at, id): screenings stored while a client walks "
-                "the pages appear before its first page and never shift later pages.",
-    responses=problem_responses(422, 503),
+                "the pages appear before its first page and never shift later pages. Only the "
+                "key's organisation's screenings are listed.",
+    responses=problem_responses(*AUTH, 422, 503),
 )
 def list_screenings(
     services: ServicesDep,
+    principal: PrincipalDep,
     decision: Annotated[Decision | None, Query()] = None,
     red_flag: Annotated[RedFlag | None, Query()] = None,
     status: Annotated[ReviewStatus | None, Query(description="review status")] = None,
@@ -285,8 +348,8 @@ def list_screenings(
     settings = services.settings
     after = Cursor.decode(cursor) if cursor is not None else None
     where = ScreeningFilter(
-        decision=decision, red_flag=red_flag, status=status, reference=reference,
-        since=_utc(since), until=_utc(until),
+        org=principal.org, decision=decision, red_flag=red_flag, status=status,
+        reference=reference, since=_utc(since), until=_utc(until),
     )
     size = min(limit or settings.page_limit_default, settings.page_limit_max)
     with services.store.transaction() as repo:
@@ -296,3 +359,27 @@ def list_screenings(
     body = b'{"items":[' + items + b'],"next_cursor":' + next_cursor.encode() + b"}"
     return Response(body, media_type=JSON)
 
+
+
+@router.get(
+    "/queue/counts",
+    response_model=QueueCountsOut,
+    operation_id="getQueueCounts",
+    summary="How many of the organisation's screenings are in each review status and decision",
+    tags=["review"],
+    responses=problem_responses(*AUTH, 422, 503),
+)
+def queue_counts(
+    store: StoreDep,
+    principal: PrincipalDep,
+    decision: Annotated[Decision | None, Query()] = None,
+    red_flag: Annotated[RedFlag | None, Query()] = None,
+    since: Annotated[IsoDateTime | None, Query(
+        description="created at or after (ISO 8601; UTC when no offset)")] = None,
+    until: Annotated[IsoDateTime | None, Query(
+        description="created before (ISO 8601; UTC when no offset)")] = None,
+) -> QueueCountsOut:
+    counts = workflow.queue_counts(store, principal, workflow.QueueFilter(
+        decision=decision, red_flag=red_flag, since=_utc(since), until=_utc(until)))
+    return QueueCountsOut(by_status=counts.by_status, by_decision=counts.by_decision,
+                          total=counts.total)

@@ -1,0 +1,115 @@
+"""Helpers for the reviewer-page tests (``test_ui_*.py``): two organisations with keys and
+screenings on a live server, and signing in through the form as a browser would.
+
+Each call of ``make_world`` makes two new organisations with unique ids on the server's
+database, so tests that share a server never see each other's screenings.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from service.auth import create_key
+from service.models import EXAMPLE_SHIPMENT
+from service.store import SqlStore
+
+from .api_support import LiveServer
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HOSTILE_NAME = '<script>alert("x")</script> Sunrise Logistics Sdn Bhd'
+
+
+@dataclass
+class Org:
+    id: str
+    submitter: str
+    reviewer: str
+    second_reviewer: str
+    screenings: dict[str, str] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    server: LiveServer
+    a: Org
+    b: Org
+
+
+def _shipments(tag: str) -> dict[str, dict[str, Any]]:
+    base = copy.deepcopy(EXAMPLE_SHIPMENT)
+    postal = copy.deepcopy(base)
+    postal["transport_mode"] = "courier"
+    postal["consignee"] = {**postal["consignee"], "name": HOSTILE_NAME}
+    hold = copy.deepcopy(base)
+    hold["end_user"] = {"name": "Lockheed Martin Corporation", "country": "US",
+                        "kind": "manufacturer"}
+    hold["route"] = {**hold["route"], "destination_country": "US"}
+    clear = copy.deepcopy(base)
+    clear.update(
+        consignee={"name": "Nordic Retail AB", "country": "SE", "kind": "trader"},
+        end_user={"name": "Nordic Retail AB", "country": "SE", "kind": "trader"},
+        goods=[{"description": "Cotton T-shirts", "hs_code": "6109.10", "quantity": 2000,
+                "unit": "pcs", "value": {"amount": 8000, "currency": "USD"}}],
+        route={"origin_country": "CN", "transit_countries": [], "destination_country": "SE"},
+        documents=[{"type": "commercial_invoice", "number": "INV-1"}],
+    )
+    out = {"review": base, "postal": postal, "hold": hold, "clear": clear}
+    for name, body in out.items():
+        body["reference"] = f"UI-{tag}-{name}"
+    return out
+
+
+def _org(server: LiveServer, store: SqlStore, prefix: str) -> Org:
+    org_id = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    keys = [create_key(store, org=org_id, role=role, name=f"{name} of {org_id}").key
+            for role, name in (("submitter", "feed"), ("reviewer", "Ada"),
+                               ("reviewer", "Grace"))]
+    org = Org(org_id, *keys)
+    with server.client(headers={"Authorization": f"Bearer {org.submitter}"}) as http:
+        for name, body in _shipments(org_id).items():
+            response = http.post("/v1/screenings", json=body)
+            assert response.status_code == 201, response.text
+            screening = response.json()
+            expected = "clear" if name == "clear" else ("hold" if name == "hold" else "review")
+            assert screening["decision"] == expected, (name, screening["decision"])
+            org.screenings[name] = screening["id"]
+            org.references[name] = screening["reference"]
+    return org
+
+
+def make_world(server: LiveServer) -> World:
+    store = SqlStore.from_url(server.database_url)
+    try:
+        return World(server, _org(server, store, "ui-a"), _org(server, store, "ui-b"))
+    finally:
+        store.dispose()
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+def sign_in(http: httpx.Client, key: str) -> httpx.Response:
+    """Sign in through the form (GET for the token, POST the key); return the POST's answer."""
+    page = http.get("/ui/sign-in")
+    assert page.status_code == 200, page.text
+    return http.post("/ui/sign-in", data={"api_key": key, "csrf_token": csrf_token(page.text),
+                                          "next": "/ui/queue"})
+
+
+def audit_types(server: LiveServer, key: str, screening_id: str) -> list[str]:
+    """The screening's audit event types as its page lists them."""
+    with server.client() as http:
+        assert sign_in(http, key).status_code == 303
+        page = http.get(f"/ui/screenings/{screening_id}")
+        assert page.status_code == 200
+        return re.findall(r"<strong>(screening\.[a-z]+)</strong>", page.text)
