@@ -15,11 +15,9 @@ from typing import Any
 
 import httpx
 
-from service.auth import create_key
 from service.models import EXAMPLE_SHIPMENT
-from service.store import SqlStore
 
-from .api_support import LiveServer
+from .api_support import LiveServer, make_keys
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HOSTILE_NAME = '<script>alert("x")</script> Sunrise Logistics Sdn Bhd'
@@ -66,13 +64,13 @@ def _shipments(tag: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _org(server: LiveServer, store: SqlStore, prefix: str) -> Org:
+def _org(server: LiveServer, prefix: str) -> Org:
     org_id = f"{prefix}-{uuid.uuid4().hex[:10]}"
-    keys = [create_key(store, org=org_id, role=role, name=f"{name} of {org_id}").key
-            for role, name in (("submitter", "feed"), ("reviewer", "Ada"),
-                               ("reviewer", "Grace"))]
-    org = Org(org_id, *keys)
-    with server.client(headers={"Authorization": f"Bearer {org.submitter}"}) as http:
+    keys = make_keys(server.database_url, {"feed": (org_id, "submitter"),
+                                           "Ada": (org_id, "reviewer"),
+                                           "Grace": (org_id, "reviewer")})
+    org = Org(org_id, keys["feed"], keys["Ada"], keys["Grace"])
+    with server.client(org.submitter) as http:
         for name, body in _shipments(org_id).items():
             response = http.post("/v1/screenings", json=body)
             assert response.status_code == 201, response.text
@@ -85,11 +83,12 @@ def _org(server: LiveServer, store: SqlStore, prefix: str) -> Org:
 
 
 def make_world(server: LiveServer) -> World:
-    store = SqlStore.from_url(server.database_url)
-    try:
-        return World(server, _org(server, store, "ui-a"), _org(server, store, "ui-b"))
-    finally:
-        store.dispose()
+    return World(server, _org(server, "ui-a"), _org(server, "ui-b"))
+
+
+def page_client(server: LiveServer) -> httpx.Client:
+    """A client like a browser: no API key header, redirects not followed."""
+    return server.client(None, follow_redirects=False)
 
 
 def csrf_token(html: str) -> str:
@@ -108,7 +107,7 @@ def sign_in(http: httpx.Client, key: str) -> httpx.Response:
 
 def audit_types(server: LiveServer, key: str, screening_id: str) -> list[str]:
     """The screening's audit event types as its page lists them."""
-    with server.client() as http:
+    with page_client(server) as http:
         assert sign_in(http, key).status_code == 303
         page = http.get(f"/ui/screenings/{screening_id}")
         assert page.status_code == 200

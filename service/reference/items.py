@@ -269,6 +269,7 @@ class ControlledItem:
     priority: int
     thresholds: tuple[Threshold, ...]
     source: str
+    codes_complete: bool = True
 
     def suspended(self, on: date) -> bool:
         """True while a recorded suspension covers `on`."""
@@ -414,6 +415,10 @@ class ItemCatalogue:
         heading = hs_heading(hs_code)
         return self._by_heading.get(heading, ()) if len(heading) == 6 else ()
 
+    def group_headings(self, group: str) -> frozenset[str]:
+        """All reference headings of a group's items (gallium: every gallium item's)."""
+        return frozenset(h for item in self._items if item.group == group for h in item.headings)
+
     def headings(self) -> frozenset[str]:
         """All 6-digit reference headings of all items."""
         return frozenset(self._by_heading)
@@ -558,4 +563,12 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         priority=priority,
         thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
         source=_str(entry, "source"),
+        codes_complete=not _flag(entry, "more_codes"),
     )
+
+
+def _flag(entry: Mapping[str, Any], field: str) -> bool:
+    value = entry.get(field, False)
+    if not isinstance(value, bool):
+        raise _FieldError(field, "must be true or false")
+    return value

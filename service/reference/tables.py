@@ -128,6 +128,13 @@ class ReferenceTables:
             foreign_currencies=foreign, fx_missing=fx_missing)
         return facts, norm.changes
 
+    def _heading_fits(self, digits: str, item: ControlledItem) -> bool:
+        """The declared code is one of the item's headings; where the announcement's code list
+        for the item is not fully recorded (`more_codes`), a heading of its group counts too."""
+        if _fits(digits, item.headings):
+            return True
+        return not item.codes_complete and _fits(digits, self.items.group_headings(item.group))
+
     def _good(self, index: int, good: Good, licences: list[Document], as_of: dt.date,
               fx_missing: list[str]) -> GoodFacts:
         digits = hs_digits(good.hs_code) or ""
@@ -167,7 +174,7 @@ class ReferenceTables:
             heading_items=[i.id for i in by_heading],
             heading_groups=sorted({i.group for i in by_heading}),
             controlled_heading=bool(by_heading),
-            hs_matches_item=_fits(digits, item.headings) if item and item.headings else None,
+            hs_matches_item=self._heading_fits(digits, item) if item and item.headings else None,
             licence_covered=bool(covering),
             licence_valid=any((d.valid_until is None or d.valid_until >= as_of)
                               and (d.issued_on is None or d.issued_on <= as_of)
