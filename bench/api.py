@@ -8,6 +8,9 @@
 2. One ``POST /v1/screenings:batch`` of 1,000 shipments against 1,000 single POSTs of the
    same shipments. Target >= 10x.
 
+Every request carries an API key (``Authorization: Bearer``; the bare endpoint ignores it), made
+through the store for an organisation of its own, as a deployment's clients would send one.
+
 Usage: ``python bench/api.py [--requests N] [--concurrency C] [--database-url URL]``
 (default: a fresh SQLite file in a temporary directory).
 """
@@ -33,8 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi import FastAPI  # noqa: E402
 
+from service.auth import create_key  # noqa: E402
 from service.models import EXAMPLE_SHIPMENT, Shipment  # noqa: E402
-from service.store import upgrade  # noqa: E402
+from service.store import SqlStore, upgrade  # noqa: E402
 
 
 def bare_app() -> FastAPI:
@@ -79,6 +83,8 @@ class _Connection:
     """A minimal HTTP/1.1 keep-alive client connection: cheap enough that the server, not the
     client, is what gets measured (both servers see exactly the same client)."""
 
+    key = ""  # the API key every request sends
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  host: str) -> None:
         self.reader, self.writer, self.host = reader, writer, host
@@ -91,6 +97,7 @@ class _Connection:
 
     async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
         head = (f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+                f"Authorization: Bearer {self.key}\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
         self.writer.write(head.encode() + body)
         await self.writer.drain()
@@ -154,6 +161,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="assay-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
     upgrade(database_url)
+    store = SqlStore.from_url(database_url)
+    _Connection.key = create_key(store, org="bench", role="submitter", name="bench").key
+    store.dispose()
     env = {**os.environ, "DATABASE_URL": database_url,
            "ASSAY_RULES_DIR": str(ROOT / "rules"), "ASSAY_SEEDS_DIR": str(ROOT / "seeds")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)

@@ -43,6 +43,24 @@ class AuthError(AssayError):
     """A key or organisation the caller asked for cannot be made as asked."""
 
 
+class Unauthenticated(AssayError):
+    """No API key, or one that is not valid (HTTP 401). ``error`` is the RFC 6750 error code
+    (``invalid_token``) when a key was sent."""
+
+    realm = "assay"
+
+    def __init__(self, message: str, *, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+    @property
+    def challenge(self) -> str:
+        """The ``WWW-Authenticate`` value."""
+        if self.error is None:
+            return f'Bearer realm="{self.realm}"'
+        return f'Bearer realm="{self.realm}", error="{self.error}"'
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who a request acts as: the API key's id, its organisation and role (and its name)."""
@@ -139,13 +157,10 @@ def create_key(store: Store, *, org: str, role: str, name: str | None = None,
         raise AuthError("a key name has 1 to 200 characters")
     now = now or _now()
     key_id, raw = new_key()
-    org_created = False
     with store.transaction(write=True) as repo:
-        if repo.get_organisation(org) is None:
-            if not create_org:
-                raise AuthError(f"no organisation {org!r}")
-            repo.add_organisation(org, name=org, now=now)
-            org_created = True
+        if not create_org and repo.get_organisation(org) is None:
+            raise AuthError(f"no organisation {org!r}")
+        org_created = create_org and repo.ensure_organisation(org, name=org, now=now)
         repo.add_api_key(ApiKeyRecord(
             id=key_id, org=org, role=checked, name=name, secret_sha256=hash_key(raw),
             created_at=now, created_by=created_by))
@@ -166,10 +181,8 @@ def bootstrap(store: Store, *, org: str = DEFAULT_ORG, name: str = "bootstrap ad
     with store.transaction(write=True) as repo:
         if repo.count_api_keys() > 0:
             return None
-        org_created = repo.get_organisation(org) is None
-        if org_created:
-            repo.add_organisation(org, name="Default organisation" if org == DEFAULT_ORG
-                                  else org, now=now)
+        org_created = repo.ensure_organisation(
+            org, name="Default organisation" if org == DEFAULT_ORG else org, now=now)
         repo.add_api_key(ApiKeyRecord(
             id=key_id, org=org, role="admin", name=name, secret_sha256=hash_key(raw),
             created_at=now))

@@ -40,11 +40,12 @@ class World:
     b: Org
 
 
-def _shipments(tag: str) -> dict[str, dict[str, Any]]:
+def _shipments(series: int) -> dict[str, dict[str, Any]]:
     base = copy.deepcopy(EXAMPLE_SHIPMENT)
     postal = copy.deepcopy(base)
     postal["transport_mode"] = "courier"
-    postal["consignee"] = {**postal["consignee"], "name": HOSTILE_NAME}
+    hostile = copy.deepcopy(base)
+    hostile["consignee"] = {**hostile["consignee"], "name": HOSTILE_NAME}
     hold = copy.deepcopy(base)
     hold["end_user"] = {"name": "Lockheed Martin Corporation", "country": "US",
                         "kind": "manufacturer"}
@@ -58,20 +59,20 @@ def _shipments(tag: str) -> dict[str, dict[str, Any]]:
         route={"origin_country": "CN", "transit_countries": [], "destination_country": "SE"},
         documents=[{"type": "commercial_invoice", "number": "INV-1"}],
     )
-    out = {"review": base, "postal": postal, "hold": hold, "clear": clear}
-    for name, body in out.items():
-        body["reference"] = f"UI-{tag}-{name}"
+    out = {"review": base, "hostile": hostile, "postal": postal, "hold": hold, "clear": clear}
+    for number, body in enumerate(out.values(), start=1):
+        body["reference"] = f"PO-2025-{series}{number:03d}"
     return out
 
 
-def _org(server: LiveServer, prefix: str) -> Org:
-    org_id = f"{prefix}-{uuid.uuid4().hex[:10]}"
+def _org(server: LiveServer, prefix: str, series: int) -> Org:
+    org_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
     keys = make_keys(server.database_url, {"feed": (org_id, "submitter"),
                                            "Ada": (org_id, "reviewer"),
                                            "Grace": (org_id, "reviewer")})
     org = Org(org_id, keys["feed"], keys["Ada"], keys["Grace"])
     with server.client(org.submitter) as http:
-        for name, body in _shipments(org_id).items():
+        for name, body in _shipments(series).items():
             response = http.post("/v1/screenings", json=body)
             assert response.status_code == 201, response.text
             screening = response.json()
@@ -83,7 +84,7 @@ def _org(server: LiveServer, prefix: str) -> Org:
 
 
 def make_world(server: LiveServer) -> World:
-    return World(server, _org(server, "ui-a"), _org(server, "ui-b"))
+    return World(server, _org(server, "northwind", 1), _org(server, "southgate", 2))
 
 
 def page_client(server: LiveServer) -> httpx.Client:

@@ -29,6 +29,7 @@ from .middleware import EdgeMiddleware
 from .problems import PROBLEM_JSON, install_handlers
 from .routers import audit, health, rules, screenings
 from .rulesets import RulesetHolder
+from .security import PROTECTED_PREFIX, SCHEME, SECURITY_SCHEME, AuthMiddleware
 from .settings import Settings
 
 log = logging.getLogger("assay.api")
@@ -145,6 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return settings.max_batch_body_bytes
         return settings.max_body_bytes
 
+    # Added first, so inside EdgeMiddleware: its answers get the request id and are counted.
+    app.add_middleware(AuthMiddleware, keys=services.keys, store=lambda: services.store)
     app.add_middleware(EdgeMiddleware, metrics=metrics, body_limit=body_limit)
     app.include_router(screenings.router)
     app.include_router(rules.router)
@@ -188,10 +191,15 @@ _REQUEST_ID = {
 
 
 def _finish_openapi(schema: dict[str, Any]) -> dict[str, Any]:
-    """Error responses as problem+json, X-Request-ID on every response, a catch-all default."""
+    """Error responses as problem+json, X-Request-ID on every response, a catch-all default,
+    and the bearer scheme on every /v1 operation (``AuthMiddleware`` enforces it)."""
     problem_ref = {"$ref": "#/components/schemas/Problem"}
-    for operations in schema.get("paths", {}).values():
+    schema.setdefault("components", {}).setdefault("securitySchemes", {})[SCHEME] = \
+        SECURITY_SCHEME
+    for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
+            if path.startswith(PROTECTED_PREFIX):
+                operation["security"] = [{SCHEME: []}]
             responses: dict[str, Any] = operation.setdefault("responses", {})
             responses.setdefault("default", {"description": "Error (problem details)"})
             for status, response in responses.items():

@@ -86,7 +86,10 @@ class EdgeMiddleware:
                                     f"request body over {limit} bytes")
                 return
             has_body = chunked or bool(content_length)
-            if method in _WRITE_METHODS and has_body and not is_json_media_type(content_type):
+            # The JSON API takes JSON; the reviewer pages under /ui/ post HTML forms.
+            json_only = path.startswith("/v1/")
+            if (method in _WRITE_METHODS and has_body and json_only
+                    and not is_json_media_type(content_type)):
                 await self._problem(send_with_id, scope, request_id, 415,
                                     "send the body as application/json")
                 return

@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from ..auth import Unauthenticated
 from ..errors import AssayError, RulesetError
 from ..review import (
     Forbidden,
@@ -38,7 +39,6 @@ from ..store import (
     VersionConflict,
 )
 from .rulesets import RulesetRefused
-from .security import Unauthenticated
 
 PROBLEM_JSON = "application/problem+json"
 REQUEST_ID_HEADER = "X-Request-ID"

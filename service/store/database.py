@@ -14,8 +14,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from .errors import StoreError
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
-# Execution option set on a Connection whose transaction will write (``Store.transaction(
-# write=True)``): on SQLite it begins with BEGIN IMMEDIATE.
+# Execution option set on a Connection whose transaction reads before it writes
+# (``Store.transaction(write=True)``): on SQLite it begins with BEGIN IMMEDIATE.
 WRITE_OPTION = "assay_write"
 
 
@@ -51,17 +51,16 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     finally:
         cursor.close()
-    # SQLAlchemy, not the sqlite3 module, begins transactions (``_sqlite_begin``): sqlite3's own
-    # BEGIN comes only before the first write, so reads before it would see no snapshot.
-    dbapi_connection.isolation_level = None
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    """BEGIN at the start of every transaction; BEGIN IMMEDIATE for a writing one, which takes
-    the write lock now (waiting up to the busy timeout) rather than at its first write, when a
-    newer commit by another connection would make it fail with SQLITE_BUSY."""
-    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    """BEGIN IMMEDIATE for a transaction that reads, then writes depending on what it read: it
+    takes the write lock now (waiting up to the busy timeout), so what it reads stays true
+    until it commits. Other transactions are left to the sqlite3 module, which begins one just
+    before the first write (a transaction whose first statement writes gets the lock with it;
+    reads before any write see the latest commit of each statement)."""
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | URL, *, pool_size: int = 10) -> Engine:

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
-from .database import make_engine
+from .database import WRITE_OPTION, make_engine
 from .errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -55,7 +55,10 @@ def upgrade(database_url: str, revision: str = "head") -> str | None:
     """
     engine = make_engine(database_url)
     try:
-        with engine.begin() as connection:
+        # One transaction, on SQLite too (its DDL is transactional once BEGIN is explicit).
+        with engine.connect() as plain, \
+                plain.execution_options(**{WRITE_OPTION: True}).begin() as transaction:
+            connection = transaction.connection
             config = alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

@@ -24,15 +24,17 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection, Dialect, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
 from ..audit import GENESIS, AuditError, AuditEvent, ChainHead, EventType, NewEvent, chain
@@ -287,6 +289,11 @@ class Repository(Protocol):
         """Raises ``AlreadyExists`` when the id is taken."""
         ...
 
+    def ensure_organisation(self, org_id: str, *, name: str, now: dt.datetime) -> bool:
+        """Create the organisation unless it exists (also when another transaction creates it
+        at the same moment); True when this call created it."""
+        ...
+
     def list_organisations(self) -> list[Organisation]:
         ...
 
@@ -446,13 +453,71 @@ def _filtered(query: Any, where: ScreeningFilter) -> Any:
     return query
 
 
+class _HeadCache:
+    """The audit chain's head as this process last committed it (SQLite only).
+
+    Saves reading the head before each append. It may be stale (another process or thread
+    appended since): then the append's first ``seq`` is taken, the insert fails on the primary
+    key, and the head is read after all; so a stale value costs a retry, never a fork.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._head: ChainHead | None = None
+
+    def get(self) -> ChainHead | None:
+        return self._head
+
+    def set(self, head: ChainHead) -> None:
+        with self._lock:
+            if self._head is None or head.count >= self._head.count:
+                self._head = head
+
+
+# SQLite's default limit of bound parameters per statement is 32766.
+_SQLITE_MAX_PARAMS = 30_000
+
+
+@functools.cache
+def _bind_processors(table: sa.Table, columns: tuple[str, ...], dialect: Dialect
+                     ) -> tuple[Callable[[Any], Any] | None, ...]:
+    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                 for name in columns)
+
+
 class SqlRepository:
     """``Repository`` over one SQLAlchemy ``Connection`` inside an open transaction."""
 
-    def __init__(self, connection: Connection, *, write: bool = False) -> None:
+    def __init__(self, connection: Connection, *, write: bool = False,
+                 heads: _HeadCache | None = None) -> None:
         self._conn = connection
         self._write = write
         self._dialect = connection.dialect.name
+        self._heads = heads if self._dialect == "sqlite" else None
+        self.appended: ChainHead | None = None  # the head after this transaction's appends
+
+    def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows (all with the same keys). On SQLite as one multi-row INSERT per 30,000
+        parameters rather than an executemany: the sqlite3 module lets go of the GIL for every
+        row it steps, and under load each time costs the writer thread a wait for it back."""
+        if not rows:
+            return
+        if self._dialect != "sqlite":
+            self._conn.execute(sa.insert(table), rows)
+            return
+        columns = tuple(rows[0])
+        processors = _bind_processors(table, columns, self._conn.dialect)
+        quote = self._conn.dialect.identifier_preparer.quote
+        head = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+                "VALUES ")
+        one = "(" + ",".join("?" * len(columns)) + ")"
+        per = max(1, _SQLITE_MAX_PARAMS // len(columns))
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            params = tuple(
+                process(row[name]) if process is not None else row[name]
+                for row in chunk for name, process in zip(columns, processors, strict=True))
+            self._conn.exec_driver_sql(head + ",".join([one] * len(chunk)), params)
 
     # ------------------------------------------------------------------ screenings
 
@@ -500,9 +565,8 @@ class SqlRepository:
                     "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
                 }))
         try:
-            self._conn.execute(sa.insert(screenings), rows)
-            if flags:
-                self._conn.execute(sa.insert(screening_red_flags), flags)
+            self._insert(screenings, rows)
+            self._insert(screening_red_flags, flags)
         except SQLAlchemyError as exc:
             raise _translate(exc, "storing screenings") from exc
         self.append_events(events, now=now)
@@ -660,6 +724,18 @@ class SqlRepository:
             raise _translate(exc, "storing an organisation") from exc
         return Organisation(id=org_id, name=name, created_at=now)
 
+    def ensure_organisation(self, org_id: str, *, name: str, now: dt.datetime) -> bool:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = (insert(organisations).values(id=org_id, name=name, created_at=now)
+                     .on_conflict_do_nothing(index_elements=["id"])
+                     .returning(organisations.c.id))
+        try:
+            return self._conn.execute(statement).first() is not None
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "storing an organisation") from exc
+
     def list_organisations(self) -> list[Organisation]:
         query = sa.select(organisations).order_by(organisations.c.id)
         try:
@@ -745,18 +821,29 @@ class SqlRepository:
                       ) -> list[AuditEvent]:
         if not events:
             return []
+        at = now.astimezone(dt.UTC)
+        self.lock_audit_chain()
+        cached = self.appended or (self._heads.get() if self._heads is not None else None)
         try:
-            self.lock_audit_chain()
-            head = self.audit_head()
-            stored = chain(events, after=head, at=now.astimezone(dt.UTC))
-            self._conn.execute(sa.insert(audit_events), [
-                {"seq": e.seq, "at": e.at, "type": e.type, "org_id": e.org, "actor": e.actor,
-                 "screening_id": e.screening_id, "payload": e.payload,
-                 "prev_hash": e.prev_hash, "hash": e.hash}
-                for e in stored
-            ])
+            if cached is not None:
+                try:
+                    stored = self._insert_events(chain(events, after=cached, at=at))
+                except IntegrityError:  # the cached head was stale (see _HeadCache)
+                    stored = self._insert_events(chain(events, after=self.audit_head(), at=at))
+            else:
+                stored = self._insert_events(chain(events, after=self.audit_head(), at=at))
         except SQLAlchemyError as exc:
             raise _translate(exc, "appending audit events") from exc
+        self.appended = ChainHead(hash=stored[-1].hash, count=stored[-1].seq)
+        return stored
+
+    def _insert_events(self, stored: list[AuditEvent]) -> list[AuditEvent]:
+        self._insert(audit_events, [
+            {"seq": e.seq, "at": e.at, "type": e.type, "org_id": e.org, "actor": e.actor,
+             "screening_id": e.screening_id, "payload": e.payload,
+             "prev_hash": e.prev_hash, "hash": e.hash}
+            for e in stored
+        ])
         return stored
 
     def audit_head(self) -> ChainHead:
@@ -818,6 +905,7 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._heads = _HeadCache()
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -830,21 +918,26 @@ class SqlStore:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[SqlRepository]:
+    def transaction(self, *, write: bool = False, first_statement_writes: bool = False
+                    ) -> Iterator[SqlRepository]:
+        """See ``Store.transaction``. ``first_statement_writes`` (with ``write``) promises that
+        the block's first statement is a write, which takes SQLite's write lock by itself: one
+        statement (BEGIN IMMEDIATE) fewer, for the group-commit writer."""
         try:
             connection = self.engine.connect()
         except SQLAlchemyError as exc:
             raise _translate(exc, "connecting") from exc
         try:
             with connection:
-                if write:
+                if write and not first_statement_writes:
                     connection = connection.execution_options(**{WRITE_OPTION: True})
                 try:
                     transaction = connection.begin()
                 except SQLAlchemyError as exc:
                     raise _translate(exc, "starting a transaction") from exc
+                repo = SqlRepository(connection, write=write, heads=self._heads)
                 try:
-                    yield SqlRepository(connection, write=write)
+                    yield repo
                 except BaseException:
                     if transaction.is_active:
                         transaction.rollback()
@@ -853,6 +946,8 @@ class SqlStore:
                     transaction.commit()
                 except SQLAlchemyError as exc:
                     raise _translate(exc, "committing") from exc
+                if repo.appended is not None:
+                    self._heads.set(repo.appended)
         except SQLAlchemyError as exc:  # raised while closing or rolling back
             raise _translate(exc, "closing a transaction") from exc
 

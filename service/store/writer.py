@@ -117,7 +117,7 @@ class GroupCommitWriter:
     def _commit(self, group: list[_Job]) -> None:
         now = dt.datetime.now(dt.UTC)
         try:
-            with self.store.transaction(write=True) as repo:
+            with self.store.transaction(write=True, first_statement_writes=True) as repo:
                 stored = repo.add_screenings(
                     [s for job in group for s in job.screenings], now=now)
                 for job in group:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING, Annotated, Any, cast
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -199,10 +199,15 @@ async def _officer_page(request: Request) -> Page:
 
 
 def _same_origin(request: Request) -> bool:
+    """No ``Origin`` header (older browsers, same-origin GET-to-POST) or one naming this host.
+
+    Only the host name is compared: behind a TLS-terminating proxy the scheme and port the
+    server sees differ from the browser's. The CSRF token is the actual defence.
+    """
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return origin == f"{request.url.scheme}://{request.url.netloc}"
+    if origin is None:
+        return True
+    return bool(request.url.hostname) and urlsplit(origin).hostname == request.url.hostname
 
 
 async def _checked_form(page: Page) -> Page:
@@ -418,8 +423,12 @@ def queue(page: OfficerPage) -> Response:
                                          status=s)))
         for s in REVIEW_STATUSES
     ]
+    all_link = ("All", result.counts.total if result.counts else None,
+                _queue_url(workflow.QueueFilter(decision=where.decision,
+                                                red_flag=where.red_flag)))
     return page.render(
         "queue.html", where=where, page_result=result, status_links=status_links,
+        all_link=all_link,
         by_decision=by_decision, statuses=REVIEW_STATUSES, decisions=DECISIONS,
         red_flags=sorted(RED_FLAGS),
         next_url=_queue_url(where, cursor=result.next_cursor) if result.next_cursor else None,
