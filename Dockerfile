@@ -31,4 +31,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=3)"]
 
 # Migrate, then serve; `exec` so that the server gets the signals.
-CMD ["sh", "-c", "assay db upgrade && exec assay serve --host 0.0.0.0 --port 8000 --workers ${ASSAY_WORKERS}"]
+CMD ["sh", "-c", "assay db upgrade && assay keys bootstrap && exec assay serve --host 0.0.0.0 --port 8000 --workers ${ASSAY_WORKERS}"]

@@ -7,7 +7,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint unit bench openapi browser-setup clean
+.PHONY: setup run test lint unit bench openapi system-setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# First run: migrate, then print an admin API key for the default organisation (once: the
+# command does nothing when a key exists), then serve.
 run: $(STAMP)
 	$(BIN)/assay db upgrade
+	$(BIN)/assay keys bootstrap
 	$(BIN)/assay serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
@@ -28,14 +31,18 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint browser-setup unit
+test: lint system-setup unit
 
-# Browser tests drive Debian's Chromium through Playwright; Playwright's own download
-# does not work here, so the package comes from apt.
-browser-setup:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download does not work here); the compose file is validated by Debian's docker-compose.
+system-setup:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null 2>&1 || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

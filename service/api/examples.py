@@ -30,5 +30,5 @@ EXAMPLE_SCREENING: dict[str, Any] = {
                    "status": "provided", "detail": None, "citations": [_CITATION]}],
     "normalised": [],
     "created_at": "2025-08-04T09:30:12.345678Z",
-    "review": {"status": "open"},
+    "review": {"status": "open", "history": []},
 }

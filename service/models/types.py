@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 import pycountry
@@ -39,8 +40,21 @@ def _currency(value: str) -> str:
     return code
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    """No control characters (NUL and the like) in text: they mean a broken client, and
+    some stores cannot hold them."""
+    if _CONTROL.search(value):
+        raise ValueError("text must not contain control characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+                 AfterValidator(_printable)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+                 AfterValidator(_printable)]
 Country = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=2, max_length=80),

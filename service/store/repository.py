@@ -63,6 +63,9 @@ from .tables import (
 REVIEW_STATUSES: tuple[ReviewStatus, ...] = (
     "open", "in_review", "awaiting_second", "approved", "rejected", "escalated")
 DECISIONS: tuple[Decision, ...] = ("clear", "review", "hold")
+# Every new flagged screening starts with this review (frozen, so one instance serves all).
+_OPEN = Review(status="open")
+_OPEN_JSON = _OPEN.model_dump_json()
 # Any constant will do: it names the lock that serialises appends to the audit chain.
 _AUDIT_LOCK = 0x41_55_44_54  # "AUDT"
 
@@ -534,7 +537,7 @@ class SqlRepository:
             screening = item.screening
             if not screening.id:
                 raise ValueError("a screening needs an id before it is stored")
-            review = Review(status="open") if screening.decision != "clear" else None
+            review = _OPEN if screening.decision != "clear" else None
             done = screening.model_copy(update={"created_at": now, "review": review})
             stored.append(done)
             body = done.model_dump_json(by_alias=True, exclude={"created_at", "review"})
@@ -548,7 +551,7 @@ class SqlRepository:
                 "risk_score": done.risk_score,
                 "ruleset_version": done.ruleset.version,
                 "review_status": review.status if review else None,
-                "review": review.model_dump_json() if review else None,
+                "review": _OPEN_JSON if review else None,
                 "version": 1,
                 "as_of": done.as_of,
                 "created_at": now,
