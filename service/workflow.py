@@ -43,6 +43,7 @@ from .store import (
     InvalidCursor,
     NotFound,
     QueueCounts,
+    ReloadRequest,
     ScreeningFilter,
     Store,
     StoredScreening,
@@ -52,10 +53,11 @@ from .store import (
 __all__ = [
     "AuditEvent", "ChainHead", "Forbidden", "InvalidCursor", "InvalidReview", "NotFound",
     "PreconditionFailed", "PreconditionRequired", "Principal", "QueueCounts", "QueueFilter",
-    "QueuePage", "ReviewConflict", "ReviewRequest", "StoredScreening", "Verification",
-    "WorkflowError", "audit_events", "audit_head", "authenticate", "find_screening",
-    "get_screening", "list_queue", "principal_for_key", "queue_counts",
-    "record_ruleset_loaded", "review_screening", "screening_audit", "verify_audit",
+    "QueuePage", "RecordedReload", "ReloadRequest", "ReviewConflict", "ReviewRequest",
+    "StoredScreening", "Verification", "WorkflowError", "audit_events", "audit_head",
+    "authenticate", "find_screening", "get_screening", "list_queue", "principal_for_key",
+    "queue_counts", "record_ruleset_loaded", "record_ruleset_reload", "reload_request",
+    "review_screening", "screening_audit", "verify_audit",
 ]
 
 MAX_PAGE = 200
@@ -226,6 +228,16 @@ def verify_audit(store: Store, *, head: ChainHead | None = None) -> Verification
         return verify(repo.iter_events(), head=head)
 
 
+def _ruleset_loaded(version: str, rules: int, previous: str | None, trigger: str,
+                    actor: Principal | None, **extra: object) -> NewEvent:
+    payload: dict[str, object] = {"version": version, "rules": rules, "previous": previous,
+                                  "trigger": trigger, **extra}
+    if actor is not None:
+        payload["actor_org"] = actor.org
+    return NewEvent(type="ruleset.loaded", org=None, actor=actor.key_id if actor else None,
+                    payload=payload)
+
+
 def record_ruleset_loaded(store: Store, *, version: str, rules: int, previous: str | None,
                           trigger: str, actor: Principal | None = None,
                           only_if_changed: bool = False) -> AuditEvent | None:
@@ -240,11 +252,35 @@ def record_ruleset_loaded(store: Store, *, version: str, rules: int, previous: s
             last = repo.last_event("ruleset.loaded")
             if last is not None and last.payload.get("version") == version:
                 return None
-        payload = {"version": version, "rules": rules, "previous": previous,
-                   "trigger": trigger}
-        if actor is not None:
-            payload["actor_org"] = actor.org
-        [event] = repo.append_events([NewEvent(
-            type="ruleset.loaded", org=None, actor=actor.key_id if actor else None,
-            payload=payload)], now=_now())
+        [event] = repo.append_events(
+            [_ruleset_loaded(version, rules, previous, trigger, actor)], now=_now())
         return event
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedReload:
+    """A reload recorded for every server process: its audit event and the reload request."""
+
+    event: AuditEvent
+    request: ReloadRequest
+
+
+def record_ruleset_reload(store: Store, *, version: str, rules: int, previous: str | None,
+                          trigger: str, actor: Principal | None = None) -> RecordedReload:
+    """A process reloaded its rules and now serves ``version``: ask every other server process
+    on this database to reload too (the next ``ReloadRequest`` generation, which they poll) and
+    append ruleset.loaded (with the generation in its payload), in one transaction."""
+    now = _now()
+    with store.transaction(write=True) as repo:
+        repo.lock_audit_chain()  # serialises reload requests as well
+        request = repo.request_reload(version=version, trigger=trigger,
+                                      requested_by=actor.key_id if actor else None, now=now)
+        [event] = repo.append_events([_ruleset_loaded(
+            version, rules, previous, trigger, actor, generation=request.generation)], now=now)
+        return RecordedReload(event=event, request=request)
+
+
+def reload_request(store: Store) -> ReloadRequest | None:
+    """The newest request to reload the rules everywhere (None before the first)."""
+    with store.transaction() as repo:
+        return repo.reload_request()

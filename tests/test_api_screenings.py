@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from service.models import EXAMPLE_SHIPMENT, Screening
 
-from .api_support import LiveServer, assert_problem, shipment, unique_reference
+from .api_support import (
+    LiveServer,
+    assert_problem,
+    shipment,
+    start_server,
+    stop_server,
+    unique_reference,
+)
 
 pytest_plugins = ["tests.api_fixtures"]  # store and API fixtures (see its docstring)
 
@@ -254,3 +264,54 @@ def test_list_rejects_bad_parameters(client: httpx.Client) -> None:
     for params, loc in cases:
         problem = assert_problem(client.get("/v1/screenings", params=params), 422)
         assert problem["errors"][0] == {**problem["errors"][0], "in": "query", "loc": loc}
+
+
+@pytest.fixture(scope="module", params=[300, 20], ids=["page-max-300", "page-max-20"])
+def limited_server(request: pytest.FixtureRequest, server_logs: Path
+                   ) -> Iterator[tuple[LiveServer, int]]:
+    """A server of its own with ASSAY_MAX_BATCH_ITEMS=2 and ASSAY_PAGE_LIMIT_MAX raised above
+    the default 200 or lowered below it."""
+    page_max: int = request.param
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ASSAY_MAX_BATCH_ITEMS", "2")
+        env.setenv("ASSAY_PAGE_LIMIT_MAX", str(page_max))
+        env.setenv("ASSAY_PAGE_LIMIT_DEFAULT", "10")
+        database = server_logs / f"limits-{page_max}-{uuid.uuid4().hex[:8]}.db"
+        server = start_server(f"sqlite:///{database}", "sqlite", server_logs)
+    try:
+        yield server, page_max
+    finally:
+        stop_server(server)
+
+
+def test_batch_size_is_the_setting(limited_server: tuple[LiveServer, int]) -> None:
+    server, _ = limited_server
+    with server.client("submitter") as client:
+        three = {"shipments": [shipment() for _ in range(3)]}
+        problem = assert_problem(client.post("/v1/screenings:batch", json=three), 422)
+        assert problem["errors"] == [{
+            "loc": "/shipments", "in": "body", "type": "too_long",
+            "msg": "List should have at most 2 items after validation, not 3"}]
+        two = client.post("/v1/screenings:batch", json={"shipments": three["shipments"][:2]})
+        assert two.status_code == 200, two.text
+        assert [r["status"] for r in two.json()["results"]] == [201, 201]
+
+
+def test_page_limit_cap_is_the_setting(limited_server: tuple[LiveServer, int]) -> None:
+    server, page_max = limited_server
+    reference = unique_reference("LIM")
+    with server.client("submitter") as client:
+        for _ in range(2):
+            assert client.post("/v1/screenings",
+                               json=shipment(reference=reference)).status_code == 201
+        at_cap = client.get("/v1/screenings", params={"reference": reference,
+                                                      "limit": page_max})
+        assert at_cap.status_code == 200, at_cap.text
+        assert len(at_cap.json()["items"]) == 2
+        over = client.get("/v1/screenings", params={"limit": page_max + 1})
+        problem = assert_problem(over, 422)
+        assert problem["errors"] == [{
+            "loc": "/limit", "in": "query", "type": "less_than_equal",
+            "msg": f"Input should be less than or equal to {page_max}"}]
+        one = client.get("/v1/screenings", params={"reference": reference, "limit": 1}).json()
+        assert len(one["items"]) == 1 and one["next_cursor"]

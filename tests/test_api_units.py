@@ -1,18 +1,25 @@
-"""API pieces that need no server: problem pointers, ruleset reload fallback, settings."""
+"""API pieces that need no server: problem pointers, ruleset reload fallback, following other
+processes' reloads, settings."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.api import RulesetHolder, Settings
+from service.api.deps import Services
 from service.api.examples import EXAMPLE_SCREENING
+from service.api.metrics import Metrics
 from service.api.middleware import is_json_media_type
 from service.api.problems import field_errors, pointer
+from service.api.rulesets import ReloadFollower
 from service.errors import Problem, RulesetError
 from service.models import Screening
+from service.store import StoreUnavailable, upgrade
+from service.workflow import record_ruleset_reload
 
 
 def test_pointer_escapes_per_rfc_6901() -> None:
@@ -75,6 +82,80 @@ def test_reload_keeps_the_last_good_ruleset() -> None:
     accepted = holder.reload()
     assert accepted.ok and accepted.previous == "sha256:a" and accepted.version == "sha256:b"
     assert changes == ["sha256:a", "sha256:b"]
+
+
+def test_a_process_follows_reload_requests_and_keeps_its_last_good_ruleset(
+        tmp_path: Path) -> None:
+    """What each server process's ``ReloadFollower`` does every second: reload from its own
+    rules directory when another process recorded a reload (never twice for one request, never
+    for the version it serves already); a bad ruleset there is refused and the last good one
+    keeps serving."""
+    url = f"sqlite:///{tmp_path / 'follow.db'}"
+    upgrade(url)
+    disk: list[Any] = [_Fake("sha256:a"), _Fake("sha256:b"),
+                       RulesetError([Problem("r.yaml", 3, 5, "bad", "no")]), _Fake("sha256:c")]
+
+    def loader(rules: Path, seeds: Path) -> Any:
+        outcome = disk.pop(0)  # IndexError: a load that should not have happened
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    services = Services(settings=Settings(database_url=url), metrics=Metrics(),
+                        rulesets=RulesetHolder(Path("r"), Path("s"), loader=loader))
+    services.open_store()
+    try:
+        services.rulesets.load()
+        services.note_reload_requests()
+        assert services.follow_reload_request() is None  # nobody asked yet
+
+        def another_process_reloads(version: str) -> int:
+            return record_ruleset_reload(services.store, version=version, rules=0,
+                                         previous=None, trigger="api").request.generation
+
+        assert another_process_reloads("sha256:b") == 1
+        followed = services.follow_reload_request()
+        assert followed is not None and followed.ok and followed.version == "sha256:b"
+        assert services.follow_reload_request() is None  # seen: no second load
+
+        another_process_reloads("sha256:x")  # the rules here are broken now
+        refused = services.follow_reload_request()
+        assert refused is not None and not refused.ok and refused.problems
+        assert services.rulesets.current.version == "sha256:b"
+        assert services.follow_reload_request() is None  # not retried every second
+
+        mine = services.reload_rules(trigger="api")  # this process reloads: c
+        assert mine.ok and mine.version == "sha256:c" and mine.generation == 3
+        assert services.follow_reload_request() is None  # its own request
+        another_process_reloads("sha256:c")  # a reload to what this process serves: no load
+        assert services.follow_reload_request() is None
+        assert disk == [] and services.rulesets.current.version == "sha256:c"
+    finally:
+        services.close_store()
+
+
+def test_the_follower_polls_until_stopped_and_survives_store_faults() -> None:
+    calls: list[int] = []
+    enough = threading.Event()
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreUnavailable("database unavailable")
+        if len(calls) >= 3:
+            enough.set()
+
+    follower = ReloadFollower(check, interval=0.01)
+    follower.start()
+    try:
+        assert enough.wait(5)
+    finally:
+        follower.stop()
+    n = len(calls)
+    threading.Event().wait(0.05)
+    assert len(calls) == n  # stopped
+    ReloadFollower(check, interval=0).start()  # 0: following is off, no thread
+    assert len(calls) == n
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,6 @@
 """Migration 0002 (tenancy, review, audit) on a database that already holds 0001 data, on SQLite
 and PostgreSQL: nothing is lost, old rows belong to the default organisation, and the schema
-goes down to 0001 and up again."""
+goes down to 0001 and up again. Migration 0003 (reload requests) goes down and up too."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_0001_data_survives_and_belongs_to_the_default_organisation(empty_url: s
             {"f": "f" * 64, "r": json.dumps({"screening_id": screening.id}), "at": at})
     engine.dispose()
 
-    assert upgrade(empty_url) == "0002"
+    assert upgrade(empty_url) == "0003"
     store = SqlStore.from_url(empty_url)
     try:
         with store.transaction() as repo:
@@ -84,6 +84,12 @@ def test_0001_data_survives_and_belongs_to_the_default_organisation(empty_url: s
     finally:
         store.dispose()
 
+    _downgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        assert "ruleset_reloads" not in sa.inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
     _downgrade(empty_url, "0001")
     _downgrade(empty_url, "base")
-    assert upgrade(empty_url) == "0002"
+    assert upgrade(empty_url) == "0003"

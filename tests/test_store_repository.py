@@ -1,4 +1,5 @@
-"""The store on SQLite and PostgreSQL: round trips, filters, stable cursors, idempotency, errors."""
+"""The store on SQLite and PostgreSQL: round trips, filters, stable cursors, idempotency, errors,
+reload requests."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from service.store import (
     head_revision,
     upgrade,
 )
+from service.workflow import record_ruleset_reload, reload_request, verify_audit
 
 from .api_support import make_screening, unique_reference
 
@@ -275,3 +277,35 @@ def test_screening_ids_sort_by_time_and_are_unique() -> None:
     assert all(is_screening_id(i) for i in ids)
     assert abs(timestamp_ms(ids[0]) / 1000 - dt.datetime.now(dt.UTC).timestamp()) < 60
     assert not is_screening_id("scr_short") and not is_screening_id("abc_" + ids[0][4:])
+
+
+def test_reload_requests_count_up_with_their_audit_events(store: SqlStore) -> None:
+    assert reload_request(store) is None
+    first = record_ruleset_reload(store, version="sha256:a", rules=3, previous=None,
+                                  trigger="api")
+    second = record_ruleset_reload(store, version="sha256:b", rules=4, previous="sha256:a",
+                                   trigger="sighup")
+    assert (first.request.generation, second.request.generation) == (1, 2)
+    assert reload_request(store) == second.request
+    assert second.request.version == "sha256:b" and second.request.trigger == "sighup"
+    assert second.request.requested_at.tzinfo is not None
+    assert second.event.type == "ruleset.loaded" and second.event.org is None
+    assert second.event.payload == {"version": "sha256:b", "rules": 4, "previous": "sha256:a",
+                                    "trigger": "sighup", "generation": 2}
+
+    def reload(n: int) -> None:  # processes reloading at once: each gets its own generation
+        for _ in range(n):
+            record_ruleset_reload(store, version="sha256:c", rules=1, previous=None,
+                                  trigger="api")
+
+    threads = [threading.Thread(target=reload, args=(3,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    last = reload_request(store)
+    assert last is not None and last.generation == 14
+    with store.transaction() as repo:
+        events = repo.list_events(org=None, type="ruleset.loaded", limit=100)
+    assert sorted(e.payload["generation"] for e in events) == list(range(1, 15))
+    assert verify_audit(store).ok

@@ -1,6 +1,6 @@
 """The reviewer pages in Chromium (Playwright, sync API) against a live uvicorn server on SQLite.
 
-Debian's Chromium (``/usr/bin/chromium``; ``make browser-setup`` installs it) runs headless;
+Debian's Chromium (``/usr/bin/chromium``; ``make system-setup`` installs it) runs headless;
 Playwright's own browser download is not used. Screenshots of every step land in
 ``test-artifacts/ui/`` (gitignored). ``docs/screenshots/screening.png`` (the README's picture)
 is written when it is missing, or again with ``ASSAY_UPDATE_SCREENSHOTS=1``.
@@ -38,7 +38,7 @@ REASON = ("Licence MOFCOM-2025-0012 covers 8112.92; the courier and the Malaysia
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: run `make browser-setup` (apt-get install chromium)"
+        message = f"{CHROMIUM} is missing: run `make system-setup` (apt-get install chromium)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)

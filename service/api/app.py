@@ -28,7 +28,7 @@ from .metrics import Metrics, mark_process_dead
 from .middleware import EdgeMiddleware
 from .problems import PROBLEM_JSON, install_handlers
 from .routers import audit, health, rules, screenings
-from .rulesets import RulesetHolder
+from .rulesets import ReloadFollower, RulesetHolder
 from .security import PROTECTED_PREFIX, SCHEME, SECURITY_SCHEME, AuthMiddleware
 from .settings import Settings
 
@@ -53,9 +53,10 @@ Errors are RFC 9457 `application/problem+json`; a 422 lists each bad field in `e
 def _install_sighup(services: Services) -> Callable[[], None]:
     """SIGHUP reloads the rules (in a worker thread); returns what puts the old handler back.
 
-    Only from the main thread (a server process, not a test client's thread). Under
-    ``--workers N`` uvicorn's supervisor takes SIGHUP itself and restarts the workers, which
-    load the rules as they start.
+    Only from the main thread (a server process, not a test client's thread). Like
+    ``POST /v1/rules:reload``, a reload that takes is followed by every other server process on
+    the database. Under ``--workers N`` uvicorn's supervisor takes SIGHUP itself and restarts
+    the workers, which load the rules as they start.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(
             signal, "SIGHUP"):
@@ -124,13 +125,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             store.expected_revision())
             else:
                 services.record_ruleset(trigger="startup", previous=None)
+                services.note_reload_requests()
         except StoreError as exc:
             log.warning("database not reachable at startup: %s", exc)
+        # Reloads done by other processes on this database (workers, hosts) reach this one.
+        follower = ReloadFollower(services.follow_reload_request,
+                                  settings.reload_poll_seconds)
+        follower.start()
         uninstall = _install_sighup(services)
         try:
             yield
         finally:
             uninstall()
+            follower.stop()
             services.close_store()
             mark_process_dead(os.getpid())
 

@@ -1,4 +1,5 @@
-"""Query parameter types that accept only what the OpenAPI document says.
+"""Query parameter types that accept only what the OpenAPI document says, and the checks of
+limits that are settings (not constants in a signature).
 
 Pydantic's lax mode would read ``as_of=0`` as 1970-01-01 and ``until=0.5`` as a Unix time;
 a query date must be ISO 8601 text.
@@ -10,6 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -32,3 +34,25 @@ def _iso_datetime(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
+
+
+def check_at_most(value: int, maximum: int, *, name: str, where: str = "query") -> None:
+    """A number parameter above a configured maximum is a 422 on that field, worded and typed
+    as pydantic words ``le=``."""
+    if value > maximum:
+        raise RequestValidationError([{
+            "type": "less_than_equal", "loc": (where, name), "input": value,
+            "msg": f"Input should be less than or equal to {maximum}", "ctx": {"le": maximum},
+        }])
+
+
+def check_items_at_most(count: int, maximum: int, *, name: str, where: str = "body") -> None:
+    """A list longer than a configured maximum is a 422 on that field, worded and typed as
+    pydantic words ``max_length=``."""
+    if count > maximum:
+        raise RequestValidationError([{
+            "type": "too_long", "loc": (where, name), "input": None,
+            "msg": f"List should have at most {maximum} item{'s' * (maximum != 1)} after "
+                   f"validation, not {count}",
+            "ctx": {"field_type": "List", "max_length": maximum, "actual_length": count},
+        }])

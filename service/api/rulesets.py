@@ -3,7 +3,11 @@
 Loading is all or nothing (``service.engine.load_ruleset``). ``reload()`` swaps in a new ruleset
 only when it loads cleanly; otherwise the last good one keeps serving and the problems are
 returned. ``POST /v1/rules:reload`` and SIGHUP call ``reload()`` (through
-``Services.reload_rules``, which also records the load in the audit trail).
+``Services.reload_rules``, which also records the load in the audit trail and asks every other
+server process on the database to reload: a reload request, see ``service.store``).
+
+``ReloadFollower`` is how the other processes hear of it: a daemon thread that polls for a new
+reload request every ``ASSAY_RELOAD_POLL_SECONDS`` (``Services.follow_reload_request``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from ..engine import Ruleset, RulesetError, load_ruleset
 from ..errors import AssayError
+from ..store import StoreError
 
 log = logging.getLogger("assay.rules")
 
@@ -36,6 +41,8 @@ class ReloadResult:
     version: str | None
     previous: str | None
     problems: list[str] = field(default_factory=list)
+    rules: int = 0
+    generation: int | None = None  # the reload request other processes follow, once recorded
 
 
 class RulesetHolder:
@@ -86,12 +93,55 @@ class RulesetHolder:
                                     problems=problems)
             self._swap(ruleset)
             log.info("ruleset reloaded: %s -> %s", previous, ruleset.version)
-            return ReloadResult(ok=True, version=ruleset.version, previous=previous)
+            return ReloadResult(ok=True, version=ruleset.version, previous=previous,
+                                rules=len(ruleset.rules))
 
     def _swap(self, ruleset: Ruleset) -> None:
         self._current = ruleset
         if self._on_change is not None:
             self._on_change(ruleset)
+
+
+class ReloadFollower:
+    """Calls ``check`` every ``interval`` seconds in a daemon thread, off the request path,
+    until ``stop()``. A failing check is logged (a store fault once per outage) and tried again
+    at the next tick."""
+
+    def __init__(self, check: Callable[[], object], interval: float) -> None:
+        self._check = check
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._interval <= 0 or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="assay-reload-follower",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        failing = False
+        while not self._stopping.wait(self._interval):
+            try:
+                self._check()
+            except StoreError as exc:
+                if not failing:
+                    log.warning("cannot check for reload requests (will retry): %s", exc)
+                failing = True
+                continue
+            except Exception:  # keep following whatever happens
+                log.exception("checking for reload requests failed")
+                continue
+            if failing:
+                log.info("checking for reload requests again")
+            failing = False
 
 
 class RulesetRefused(AssayError):

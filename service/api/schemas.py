@@ -12,6 +12,8 @@ from ..models.screening import Severity
 from .examples import EXAMPLE_SCREENING
 from .problems import Problem
 
+# The default of ASSAY_MAX_BATCH_ITEMS, which the API enforces (``Settings.max_batch_items``);
+# the OpenAPI document names this default.
 MAX_BATCH = 1000
 
 
@@ -29,16 +31,20 @@ class ScreeningPage(_Wire):
 
 
 class BatchRequest(BaseModel):
-    """Up to 1,000 shipments, each screened on its own: a bad one does not fail the others."""
+    """Up to 1,000 shipments (the server's `ASSAY_MAX_BATCH_ITEMS`), each screened on its own:
+    a bad one does not fail the others."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"shipments": ["<Shipment>", "<Shipment>"]}]},
     )
 
+    # The upper bound is the server's setting (``maxItems`` documents its default), checked by
+    # the route with ``params.check_items_at_most``.
     shipments: list[Any] = Field(
-        min_length=1, max_length=MAX_BATCH,
-        json_schema_extra={"items": {"$ref": "#/components/schemas/Shipment"}},
+        min_length=1,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/Shipment"},
+                           "maxItems": MAX_BATCH},
     )
 
 
@@ -202,10 +208,15 @@ class AuditHead(_Wire):
 
 
 class ReloadResultOut(_Wire):
-    """A reload that took: the ruleset now serving and the one before."""
+    """A reload that took: the ruleset now serving and the one before (in the process that
+    answered; the others follow within about 2 s)."""
 
     ok: Literal[True]
-    version: str = Field(examples=["sha256:4c1e0b7d9a"])
+    version: str = Field(examples=["sha256:4c1e0b7d9a"], description="the ruleset now serving")
     previous: str | None
     rules: int = Field(ge=0)
     changed: bool
+    generation: int | None = Field(
+        default=None, ge=1, examples=[7],
+        description="the reload request the other server processes follow; null when it could "
+                    "not be recorded (database unavailable): then only this process reloaded")

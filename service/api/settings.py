@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     - ``rules_dir`` (``ASSAY_RULES_DIR``), ``seeds_dir`` (``ASSAY_SEEDS_DIR``): the ruleset.
     - ``auth_cache_seconds`` (``ASSAY_AUTH_CACHE_SECONDS``): how long a server remembers a good
       API key (a revoked key stops working within this time); 0 checks the database every time.
+    - ``max_batch_items`` (``ASSAY_MAX_BATCH_ITEMS``): most shipments in one batch.
+    - ``page_limit_default``, ``page_limit_max`` (``ASSAY_PAGE_LIMIT_DEFAULT``,
+      ``ASSAY_PAGE_LIMIT_MAX``): page size of ``GET /v1/screenings`` without ``limit``, and the
+      largest ``limit`` it takes (more is a 422).
+    - ``reload_poll_seconds`` (``ASSAY_RELOAD_POLL_SECONDS``): how often a server process checks
+      the database for a reload of the rules that another process did (then reloads its own);
+      0 turns following off.
     """
 
     model_config = SettingsConfigDict(
@@ -36,6 +43,7 @@ class Settings(BaseSettings):
     page_limit_default: int = Field(default=50, ge=1)
     page_limit_max: int = Field(default=200, ge=1)
     auth_cache_seconds: float = Field(default=10.0, ge=0, le=3600)
+    reload_poll_seconds: float = Field(default=1.0, ge=0, le=60)
 
     def environment(self) -> dict[str, str]:
         """These settings as environment variables (for worker processes that re-read them)."""
@@ -49,4 +57,5 @@ class Settings(BaseSettings):
             "ASSAY_PAGE_LIMIT_DEFAULT": str(self.page_limit_default),
             "ASSAY_PAGE_LIMIT_MAX": str(self.page_limit_max),
             "ASSAY_AUTH_CACHE_SECONDS": str(self.auth_cache_seconds),
+            "ASSAY_RELOAD_POLL_SECONDS": str(self.reload_poll_seconds),
         }

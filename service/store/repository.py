@@ -52,10 +52,12 @@ from .errors import (
 )
 from .migrate import head_revision
 from .tables import (
+    RELOAD_ROW,
     api_keys,
     audit_events,
     idempotency_records,
     organisations,
+    ruleset_reloads,
     screening_red_flags,
     screenings,
 )
@@ -212,6 +214,18 @@ class ApiKeyRecord:
     revoked_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReloadRequest:
+    """The newest request to reload the rules everywhere: ``generation`` goes up by one with
+    each; ``version`` is the ruleset the requesting process validated and now serves."""
+
+    generation: int
+    version: str
+    trigger: str
+    requested_at: dt.datetime
+    requested_by: str | None = None
+
+
 # ---------------------------------------------------------------------------- interface
 
 
@@ -351,6 +365,19 @@ class Repository(Protocol):
 
     def last_event(self, type: EventType) -> AuditEvent | None:
         """The newest event of ``type``."""
+        ...
+
+    # ruleset reloads
+
+    def request_reload(self, *, version: str, trigger: str, requested_by: str | None,
+                       now: dt.datetime) -> ReloadRequest:
+        """Record a request to reload the rules everywhere (the next generation); needs
+        ``transaction(write=True)`` and the audit chain's lock (``lock_audit_chain``), which
+        serialise requests."""
+        ...
+
+    def reload_request(self) -> ReloadRequest | None:
+        """The newest reload request (None before the first): one primary-key read."""
         ...
 
 
@@ -901,6 +928,41 @@ class SqlRepository:
         except SQLAlchemyError as exc:
             raise _translate(exc, "reading audit events") from exc
         return _event(row) if row is not None else None
+
+
+    # ------------------------------------------------------------------ ruleset reloads
+
+    def request_reload(self, *, version: str, trigger: str, requested_by: str | None,
+                       now: dt.datetime) -> ReloadRequest:
+        t = ruleset_reloads.c
+        values = {"version": version, "trigger": trigger, "requested_by": requested_by,
+                  "requested_at": now.astimezone(dt.UTC)}
+        try:
+            changed = self._conn.execute(
+                sa.update(ruleset_reloads).where(t.id == RELOAD_ROW)
+                .values(generation=t.generation + 1, **values)).rowcount
+            if changed != 1:
+                self._conn.execute(sa.insert(ruleset_reloads).values(
+                    id=RELOAD_ROW, generation=1, **values))
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "recording a reload request") from exc
+        request = self.reload_request()
+        assert request is not None
+        return request
+
+    def reload_request(self) -> ReloadRequest | None:
+        t = ruleset_reloads.c
+        query = sa.select(t.generation, t.version, t.trigger, t.requested_at,
+                          t.requested_by).where(t.id == RELOAD_ROW)
+        try:
+            row = self._conn.execute(query).first()
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "reading the reload request") from exc
+        if row is None:
+            return None
+        return ReloadRequest(generation=int(row.generation), version=row.version,
+                             trigger=row.trigger, requested_at=row.requested_at,
+                             requested_by=row.requested_by)
 
 
 class SqlStore:

@@ -9,6 +9,11 @@ with ``version`` (the ETag), and the shipment it was made from is kept as submit
 Organisations own API keys and screenings; keys are stored as sha256 hashes only. Audit events
 form one hash chain (``seq`` 1, 2, 3 ...; each ``prev_hash`` is the previous ``hash``); triggers
 refuse UPDATE and DELETE on them (see migration 0002).
+
+``ruleset_reloads`` holds one row: the newest request to reload the rules (a generation number
+bumped by every reload that took, and the version the reloading process validated). Every
+server process polls it and reloads from its own rules directory when it changes (migration
+0003).
 """
 
 from __future__ import annotations
@@ -171,4 +176,18 @@ audit_events = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Index("ix_audit_events_org_id_seq", "org_id", "seq"),
+)
+
+RELOAD_ROW = 1
+
+ruleset_reloads = sa.Table(
+    "ruleset_reloads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+              nullable=False),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("trigger", sa.String(20), nullable=False),
+    sa.Column("requested_by", sa.String(ID_LENGTH), nullable=True),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
 )

@@ -131,9 +131,13 @@ def get_checklist(
     "/rules:reload", response_model=ReloadResultOut, operation_id="reloadRules",
     summary="Load the rules from disk again (admins); a bad ruleset is refused",
     description="All or nothing: a ruleset with any problem is refused (422, `problems` lists "
-                "them) and the last good one keeps serving. A good one serves from the next "
-                "request on and is recorded in the audit trail (ruleset.loaded). SIGHUP to a "
-                "single-worker server does the same.",
+                "them) and the last good one keeps serving, in every process. A good one "
+                "serves from the next request on in the process that answers (`version`), is "
+                "recorded in the audit trail (ruleset.loaded) and becomes reload request "
+                "`generation`: every other server process on the same database (the other "
+                "workers, other hosts) follows within about 2 s, reloading from its own rules "
+                "directory (and keeping its last good ruleset should that one be refused). "
+                "SIGHUP to a single-worker server does the same.",
     responses=problem_responses(
         *AUTH, 422, 503,
         descriptions={422: "The ruleset on disk has problems (`problems`); the last good one "
@@ -145,5 +149,5 @@ def reload_rules(services: ServicesDep, principal: AdminDep) -> ReloadResultOut:
         raise RulesetRefused(result)
     assert result.version is not None
     return ReloadResultOut(ok=True, version=result.version, previous=result.previous,
-                           rules=len(services.rulesets.current.rules),
-                           changed=result.version != result.previous)
+                           rules=result.rules, changed=result.version != result.previous,
+                           generation=result.generation)

@@ -40,7 +40,7 @@ from ...store import (
 )
 from ..deps import RulesetDep, ServicesDep, StoreDep
 from ..examples import EXAMPLE_SCREENING
-from ..params import IsoDate, IsoDateTime
+from ..params import IsoDate, IsoDateTime, check_at_most, check_items_at_most
 from ..problems import field_errors, problem_dict
 from ..schemas import BatchRequest, BatchResponse, QueueCountsOut, ScreeningPage
 from ..security import PrincipalDep, ReviewerDep
@@ -170,6 +170,8 @@ def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: s
     response_model=BatchResponse,
     operation_id="createScreeningBatch",
     summary="Screen up to 1,000 shipments; one result or one problem per shipment, in order",
+    description="At most 1,000 shipments by default: the server's `ASSAY_MAX_BATCH_ITEMS` "
+                "(more is a 422 on `/shipments`).",
     responses=problem_responses(*AUTH, 409, 413, 415, 422, 503),
 )
 def create_screening_batch(
@@ -180,6 +182,8 @@ def create_screening_batch(
     idempotency_key: IdempotencyKey = None,
     as_of: AsOf = None,
 ) -> Response:
+    check_items_at_most(len(batch.shipments), services.settings.max_batch_items,
+                        name="shipments")
     fingerprint = ""
     if idempotency_key is not None:
         canonical = json.dumps(batch.shipments, sort_keys=True, separators=(",", ":"),
@@ -342,10 +346,15 @@ def list_screenings(
         description="created at or after (ISO 8601; UTC when no offset)")] = None,
     until: Annotated[IsoDateTime | None, Query(
         description="created before (ISO 8601; UTC when no offset)")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    limit: Annotated[int | None, Query(
+        ge=1, json_schema_extra={"maximum": 200},
+        description="page size; at most the server's `ASSAY_PAGE_LIMIT_MAX` (default 200), "
+                    "default `ASSAY_PAGE_LIMIT_DEFAULT` (50)")] = None,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> Response:
     settings = services.settings
+    if limit is not None:
+        check_at_most(limit, settings.page_limit_max, name="limit")
     after = Cursor.decode(cursor) if cursor is not None else None
     where = ScreeningFilter(
         org=principal.org, decision=decision, red_flag=red_flag, status=status,
