@@ -21,6 +21,9 @@ from .items import ControlledItem, ItemCatalogue
 from .parties import PartyMatch, PartyMatcher
 from .prices import PriceBook
 
+# What a licence says that decides whether it covers a line: its HS codes, valid until,
+# issued on.
+LicenceTerms = tuple[tuple[str, ...], dt.date | None, dt.date | None]
 TABLES = ("controlled_items", "restricted_parties", "reference_prices", "fx_rates")
 LICENCE = "dual_use_export_licence"
 # Documents that record this consignment: their quantity must equal the declared one.
@@ -44,11 +47,17 @@ class ReferenceTables:
     named: Callable[[str, str], ControlledItem | None] = field(init=False, repr=False)
     mentioned: Callable[[str], ControlledItem | None] = field(init=False, repr=False)
     party_match: Callable[[str, str], PartyMatch | None] = field(init=False, repr=False)
+    party_facts: Callable[[str, str, Party], PartyFacts] = field(init=False, repr=False)
+    good_facts: Callable[[int, Good, tuple[LicenceTerms, ...], dt.date], GoodFacts] = field(
+        init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "named", lru_cache(maxsize=8192)(self.items.named))
         object.__setattr__(self, "mentioned", lru_cache(maxsize=8192)(self.items.mentioned))
         object.__setattr__(self, "party_match", lru_cache(maxsize=8192)(self.parties.match))
+        # Facts for a party or a line of goods depend only on these immutable arguments.
+        object.__setattr__(self, "party_facts", lru_cache(maxsize=8192)(self._party))
+        object.__setattr__(self, "good_facts", lru_cache(maxsize=8192)(self._good))
 
     @classmethod
     def from_lists(cls, entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> ReferenceTables:
@@ -91,10 +100,12 @@ class ReferenceTables:
                                              "destination_country": dest,
                                              "transit_countries": transit})
         raw_documents = [norm.document(i, d) for i, d in enumerate(shipment.documents)]
-        raw_licences = [d for d in raw_documents if d.type == LICENCE]
-        fx_missing: list[str] = []
-        goods = [self._good(i, norm.good(i, g), raw_licences, as_of, fx_missing)
+        licences = tuple((tuple(d.covers_hs), d.valid_until, d.issued_on)
+                         for d in raw_documents if d.type == LICENCE)
+        goods = [self.good_facts(i, norm.good(i, g), licences, as_of)
                  for i, g in enumerate(shipment.goods)]
+        fx_missing = list(dict.fromkeys(g.value.currency for g in goods
+                                        if g.value is not None and g.value_usd is None))
         end_user_country = end_user.country if end_user else None
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
         documents = [_document(i, d, goods, destinations, transit)
@@ -104,7 +115,7 @@ class ReferenceTables:
                  ("forwarder", "forwarder", forwarder)]
         roles += [("intermediate_consignee", f"intermediate_consignees[{i}]", p)
                   for i, p in enumerate(intermediates)]
-        parties = [self._party(role, path, p) for role, path, p in roles if p is not None]
+        parties = [self.party_facts(role, path, p) for role, path, p in roles if p is not None]
         foreign = sorted({g.value.currency for g in goods
                           if g.value is not None and g.value.currency != "USD"})
         facts = Facts(
@@ -135,8 +146,8 @@ class ReferenceTables:
             return True
         return not item.codes_complete and _fits(digits, self.items.group_headings(item.group))
 
-    def _good(self, index: int, good: Good, licences: list[Document], as_of: dt.date,
-              fx_missing: list[str]) -> GoodFacts:
+    def _good(self, index: int, good: Good, licences: tuple[LicenceTerms, ...],
+              as_of: dt.date) -> GoodFacts:
         digits = hs_digits(good.hs_code) or ""
         item = self.named(good.description, good.hs_code)
         mentioned = item or self.mentioned(good.description)
@@ -146,13 +157,12 @@ class ReferenceTables:
         value_usd = None
         if good.value is not None:
             value_usd = self.prices.to_usd(good.value.amount, good.value.currency, as_of)
-            if value_usd is None and good.value.currency not in fx_missing:
-                fx_missing.append(good.value.currency)
         floor = None
         if item is not None:
             floor = self.prices.floor_usd_per_kg(item.id) or self.prices.floor_usd_per_kg(
                 item.group)
-        covering = [d for d in licences if _covers(d, digits)]
+        covering = [(until, issued) for codes, until, issued in licences
+                    if _covers_codes(codes, digits)]
         unit_value = value_usd / mass if value_usd is not None and mass else None
         return GoodFacts(
             index=index, path=f"goods[{index}]", description=good.description,
@@ -176,9 +186,9 @@ class ReferenceTables:
             controlled_heading=bool(by_heading),
             hs_matches_item=self._heading_fits(digits, item) if item and item.headings else None,
             licence_covered=bool(covering),
-            licence_valid=any((d.valid_until is None or d.valid_until >= as_of)
-                              and (d.issued_on is None or d.issued_on <= as_of)
-                              for d in covering))
+            licence_valid=any((until is None or until >= as_of)
+                              and (issued is None or issued <= as_of)
+                              for until, issued in covering))
 
     def _party(self, role: str, path: str, party: Party) -> PartyFacts:
         match = self.party_match(party.name, party.country)
@@ -278,9 +288,13 @@ def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: l
 
 def _covers(licence: Document, digits: str) -> bool:
     """A licence covers a good when one HS code is a prefix of the other (or none are named)."""
-    if not licence.covers_hs:
+    return _covers_codes(licence.covers_hs, digits)
+
+
+def _covers_codes(codes: Sequence[str], digits: str) -> bool:
+    if not codes:
         return True
-    for code in licence.covers_hs:
+    for code in codes:
         ld = hs_digits(code) or ""
         if ld and (digits.startswith(ld) or ld.startswith(digits)):
             return True
