@@ -177,3 +177,20 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_openapi_example_screening_is_valid() -> None:
     assert Screening.model_validate(EXAMPLE_SCREENING).id == EXAMPLE_SCREENING["id"]
+
+
+def test_stored_json_is_the_screening_serialised_whole() -> None:
+    """The response made from the stored body is byte for byte ``model_dump_json``."""
+    import datetime as dt
+
+    from service.api.examples import EXAMPLE_SCREENING
+    from service.api.routers.screenings import _screening_json, _stored_json
+    from service.models import Review, Screening
+    from service.store import screening_body
+
+    base = Screening.model_validate(EXAMPLE_SCREENING)
+    for created_at in (dt.datetime(2025, 8, 4, 12, 0, tzinfo=dt.UTC),
+                       dt.datetime(2025, 8, 4, 12, 0, 1, 123456, tzinfo=dt.UTC)):
+        for review in (None, Review(status="open")):
+            stored = base.model_copy(update={"created_at": created_at, "review": review})
+            assert _stored_json(stored, screening_body(base)) == _screening_json(stored)

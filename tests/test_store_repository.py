@@ -309,3 +309,56 @@ def test_reload_requests_count_up_with_their_audit_events(store: SqlStore) -> No
         events = repo.list_events(org=None, type="ruleset.loaded", limit=100)
     assert sorted(e.payload["generation"] for e in events) == list(range(1, 15))
     assert verify_audit(store).ok
+
+
+def test_group_commit_writer_stores_a_precomputed_body(store: SqlStore) -> None:
+    """A ``body`` computed by the caller (``screening_body``) is the screening's document."""
+    import hashlib
+
+    from service.store import GroupCommitWriter, screening_body
+
+    writer = GroupCommitWriter(store)
+    writer.start()
+    screenings = [make_screening() for _ in range(3)]
+    try:
+        stored = writer.submit([NewScreening(screening=s, org=ORG, submitted_by="ak_test",
+                                             body=screening_body(s)) for s in screenings]
+                               ).result(timeout=10)
+    finally:
+        writer.stop()
+    assert [s.id for s in stored] == [s.id for s in screenings]
+    with store.transaction() as repo:
+        found = repo.get_screenings([s.id or "" for s in screenings], org=ORG)
+        events = repo.list_events(org=ORG, type="screening.created", limit=1000)
+    assert {i: f.model_dump(exclude={"created_at", "review"}) for i, f in found.items()} == {
+        s.id: s.model_dump(exclude={"created_at", "review"}) for s in screenings}
+    digests = {e.screening_id: e.payload["body_sha256"] for e in events}
+    for s in screenings:
+        assert digests[s.id] == hashlib.sha256(screening_body(s).encode()).hexdigest()
+
+
+def test_a_cancelled_submission_does_not_stop_the_writer(store: SqlStore) -> None:
+    """A request cancelled while its screenings are being stored (a client gone, a shutdown)
+    must not take the writer thread down with it: later submissions still commit."""
+    import asyncio
+
+    from service.store import GroupCommitWriter
+
+    writer = GroupCommitWriter(store)
+    writer.start()
+
+    async def cancel_one_then_submit() -> list[Screening]:
+        task = asyncio.ensure_future(asyncio.wrap_future(writer.submit(new(make_screening()))))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return await asyncio.wait_for(
+            asyncio.wrap_future(writer.submit(new(make_screening()))), 10)
+
+    try:
+        [stored] = asyncio.run(cancel_one_then_submit())
+    finally:
+        writer.stop()
+    with store.transaction() as repo:
+        assert set(repo.get_screenings([stored.id or ""], org=ORG)) == {stored.id}

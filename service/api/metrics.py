@@ -9,6 +9,7 @@ worker's with a ``MultiProcessCollector``.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -70,10 +71,19 @@ class Metrics:
             ["outcome"], registry=self.registry,
         )
         self._version: str | None = None
+        # The labelled children by (method, route, status): ``labels()`` costs a lock and a
+        # few checks on every request; the set of routes and statuses is small.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(method, route, str(status)),
+                        self.latency.labels(method, route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def count_screening(self, decision: str, n: int = 1) -> None:
         self.screenings.labels(decision).inc(n)

@@ -104,12 +104,17 @@ async def _answer(scope: Scope, send: Send, status: int, detail: str,
     await send({"type": "http.response.body", "body": body})
 
 
-async def current_principal(request: Request) -> Principal:
-    """The principal ``AuthMiddleware`` authenticated (every /v1 route has one)."""
-    principal = request.scope.get("state", {}).get("principal")
+def authenticated_principal(scope: Scope) -> Principal:
+    """The principal ``AuthMiddleware`` put in the request's scope (every /v1 route has one)."""
+    principal = scope.get("state", {}).get("principal")
     if not isinstance(principal, Principal):  # a route outside /v1 asking for one
         raise Unauthenticated("send an API key: Authorization: Bearer <key>")
     return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    """The principal ``AuthMiddleware`` authenticated (every /v1 route has one)."""
+    return authenticated_principal(request.scope)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -32,6 +32,7 @@ from .repository import (
     Store,
     StoredScreening,
     etag_for,
+    screening_body,
 )
 from .tables import DEFAULT_ORG
 from .writer import GroupCommitWriter, IdempotencyWrite
@@ -68,5 +69,6 @@ __all__ = [
     "head_revision",
     "make_engine",
     "normalise_url",
+    "screening_body",
     "upgrade",
 ]

@@ -145,12 +145,25 @@ class NewScreening:
     """A screening to store (with its ``id`` set), whose it is, and the shipment it came from.
 
     ``shipment`` is the submitted JSON (text or an object); ``submitted_by`` the API key id.
+    ``body``, when the caller already has it, is ``screening_body(screening)``: the stored
+    document is then not serialised again (the API reuses it for its response).
     """
 
     screening: Screening
     org: str
     submitted_by: str | None = None
     shipment: str | Mapping[str, Any] | None = None
+    body: str | None = None
+
+
+# The screening's fields kept in columns of their own, not in its stored JSON body.
+STORED_APART: set[str] = {"created_at", "review"}
+
+
+def screening_body(screening: Screening) -> str:
+    """The JSON document a screening is stored as: everything (by alias) except its
+    ``created_at`` and ``review``, which have columns of their own."""
+    return screening.model_dump_json(by_alias=True, exclude=STORED_APART)
 
 
 @dataclass(frozen=True, slots=True)
@@ -567,7 +580,7 @@ class SqlRepository:
             review = _OPEN if screening.decision != "clear" else None
             done = screening.model_copy(update={"created_at": now, "review": review})
             stored.append(done)
-            body = done.model_dump_json(by_alias=True, exclude={"created_at", "review"})
+            body = item.body if item.body is not None else screening_body(done)
             codes = sorted({f.red_flag for f in done.findings})
             rows.append({
                 "id": done.id,

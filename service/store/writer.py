@@ -91,6 +91,10 @@ class GroupCommitWriter:
         if self._thread is None or self._stopping:
             job.future.set_exception(StoreUnavailable("the store writer is not running"))
             return job.future
+        # Running from now on, so it cannot be cancelled: ``asyncio.wrap_future`` cancels it
+        # when the awaiting request is cancelled, and the writer's ``set_result`` on a
+        # cancelled future would raise and end the writer thread (every later write hanging).
+        job.future.set_running_or_notify_cancel()
         self._queue.put(job)
         return job.future
 

@@ -17,14 +17,14 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ... import workflow
 from ...auth import Principal
-from ...engine import evaluate
+from ...engine import Ruleset, evaluate
 from ...engine.schema import RedFlag
 from ...ids import new_screening_id
 from ...models import Screening, Shipment
@@ -37,13 +37,14 @@ from ...store import (
     IdempotencyWrite,
     NewScreening,
     ScreeningFilter,
+    screening_body,
 )
-from ..deps import RulesetDep, ServicesDep, StoreDep
+from ..deps import Services, ServicesDep, StoreDep
 from ..examples import EXAMPLE_SCREENING
 from ..params import IsoDate, IsoDateTime, check_at_most, check_items_at_most
 from ..problems import field_errors, problem_dict
 from ..schemas import BatchRequest, BatchResponse, QueueCountsOut, ScreeningPage
-from ..security import PrincipalDep, ReviewerDep
+from ..security import PrincipalDep, ReviewerDep, authenticated_principal
 from .common import AUTH, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["screenings"])
@@ -79,11 +80,27 @@ def _screening_json(screening: Screening) -> bytes:
     return screening.model_dump_json(by_alias=True).encode()
 
 
-def _screening_response(screening: Screening, *, replayed: bool = False) -> Response:
+_DATETIME = TypeAdapter(dt.datetime | None)
+
+
+def _stored_json(stored: Screening, body: str) -> bytes:
+    """``_screening_json(stored)`` made from the body it was stored with (``screening_body``,
+    serialised once for the column and the response): only ``created_at`` and ``review``, the
+    model's last two fields, are added."""
+    review = stored.review
+    return b"".join((
+        body[:-1].encode(), b',"created_at":', _DATETIME.dump_json(stored.created_at),
+        b',"review":', review.model_dump_json(by_alias=True).encode() if review else b"null",
+        b"}"))
+
+
+def _screening_response(screening: Screening, *, replayed: bool = False,
+                        body: str | None = None) -> Response:
     headers = {"Location": f"/v1/screenings/{screening.id}"}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
-    return Response(_screening_json(screening), status_code=201, headers=headers, media_type=JSON)
+    content = _screening_json(screening) if body is None else _stored_json(screening, body)
+    return Response(content, status_code=201, headers=headers, media_type=JSON)
 
 
 def _check_fingerprint(record: IdempotencyRecord, fingerprint: str) -> None:
@@ -102,7 +119,16 @@ def _recorded(services: ServicesDep, org: str, key: str) -> IdempotencyRecord | 
 def _new(screening: Screening, shipment: Shipment, principal: Principal) -> NewScreening:
     return NewScreening(
         screening=screening, org=principal.org, submitted_by=principal.key_id,
-        shipment=shipment.model_dump_json(by_alias=True, exclude_unset=True))
+        shipment=shipment.model_dump_json(by_alias=True, exclude_unset=True),
+        body=screening_body(screening))
+
+
+def _context(request: Request) -> tuple[Services, Ruleset, Principal]:
+    """What ``ServicesDep``, ``RulesetDep`` and ``PrincipalDep`` give, read straight from the
+    request: the two POST routes take it this way to skip FastAPI's per-request dependency
+    resolution (none of the three adds anything to the OpenAPI document)."""
+    services: Services = request.app.state.services
+    return services, services.rulesets.current, authenticated_principal(request.scope)
 
 
 @router.post(
@@ -119,12 +145,11 @@ def _new(screening: Screening, shipment: Shipment, principal: Principal) -> NewS
 )
 async def create_screening(
     shipment: Shipment,
-    services: ServicesDep,
-    ruleset: RulesetDep,
-    principal: PrincipalDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
     as_of: AsOf = None,
 ) -> Response:
+    services, ruleset, principal = _context(request)
     # Evaluation is pure CPU work (well under a millisecond): it runs inline, and only the
     # database work goes to the threadpool, in one hop.
     fingerprint = ""
@@ -140,10 +165,10 @@ async def create_screening(
         idempotency = IdempotencyWrite(org=principal.org, key=idempotency_key,
                                        fingerprint=fingerprint, status_code=201,
                                        result={"screening_id": screening.id})
+    new = _new(screening, shipment, principal)
     try:
         # Resolves after the commit: the 201 is never sent for something not stored.
-        [stored] = await asyncio.wrap_future(services.writer.submit(
-            [_new(screening, shipment, principal)], idempotency=idempotency))
+        [stored] = await asyncio.wrap_future(services.writer.submit([new], idempotency=idempotency))
     except IdempotencyKeyTaken:  # a concurrent request with the same key committed first
         record = await run_in_threadpool(_recorded, services, principal.org,
                                          idempotency_key or "")
@@ -151,7 +176,7 @@ async def create_screening(
             raise
         return await run_in_threadpool(_replay_one, services, record, fingerprint)
     services.metrics.count_screening(stored.decision)
-    return _screening_response(stored)
+    return _screening_response(stored, body=new.body)
 
 
 def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: str) -> Response:
@@ -176,12 +201,11 @@ def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: s
 )
 def create_screening_batch(
     batch: BatchRequest,
-    services: ServicesDep,
-    ruleset: RulesetDep,
-    principal: PrincipalDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
     as_of: AsOf = None,
 ) -> Response:
+    services, ruleset, principal = _context(request)
     check_items_at_most(len(batch.shipments), services.settings.max_batch_items,
                         name="shipments")
     fingerprint = ""
@@ -193,7 +217,7 @@ def create_screening_batch(
         if record is not None:
             return _replay_batch(services, record, fingerprint)
 
-    outcomes: list[Screening | dict[str, Any]] = []
+    outcomes: list[NewScreening | dict[str, Any]] = []
     screenings: list[NewScreening] = []
     for index, item in enumerate(batch.shipments):
         try:
@@ -209,13 +233,14 @@ def create_screening_batch(
             continue
         screening = evaluate(ruleset, shipment, as_of).model_copy(
             update={"id": new_screening_id()})
-        screenings.append(_new(screening, shipment, principal))
-        outcomes.append(screening)
+        new = _new(screening, shipment, principal)
+        screenings.append(new)
+        outcomes.append(new)
 
     idempotency = None
     if idempotency_key is not None:
         recorded = [
-            {"status": 201, "id": o.id} if isinstance(o, Screening)
+            {"status": 201, "id": o.screening.id} if isinstance(o, NewScreening)
             else {"status": 422, "problem": o}
             for o in outcomes
         ]
@@ -224,23 +249,30 @@ def create_screening_batch(
                                        result={"results": recorded})
     try:
         future = services.writer.submit(screenings, idempotency=idempotency)
-        stored = {s.id: s for s in future.result()}
+        stored = future.result()  # in the order submitted
     except IdempotencyKeyTaken:
         record = _recorded(services, principal.org, idempotency_key or "")
         if record is None:
             raise
         return _replay_batch(services, record, fingerprint)
-    for screening in stored.values():
+    for screening in stored:
         services.metrics.count_screening(screening.decision)
-    results = [stored[o.id] if isinstance(o, Screening) else o for o in outcomes]
+    done = iter(stored)
+    results = [(next(done), o.body) if isinstance(o, NewScreening) else o for o in outcomes]
     return _batch_response(results)
 
 
-def _batch_response(results: Sequence[Screening | dict[str, Any]],
+def _batch_response(results: Sequence[Screening | tuple[Screening, str | None] | dict[str, Any]],
                     *, replayed: bool = False) -> Response:
+    """Results in order: a screening (serialised here), a stored screening with the body it was
+    stored with (``_stored_json``), or a problem."""
     parts: list[bytes] = []
     for result in results:
-        if isinstance(result, Screening):
+        if isinstance(result, tuple):
+            screening, body = result
+            json_ = _screening_json(screening) if body is None else _stored_json(screening, body)
+            parts.append(b'{"status":201,"screening":' + json_ + b"}")
+        elif isinstance(result, Screening):
             parts.append(b'{"status":201,"screening":' + _screening_json(result) + b"}")
         else:
             parts.append(b'{"status":422,"problem":'
