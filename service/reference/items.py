@@ -21,6 +21,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
+from .entries import iso_date
 from .hs import hs_digits, hs_heading
 
 __all__ = [
@@ -467,14 +468,10 @@ def _strings(entry: Mapping[str, Any], field: str) -> tuple[str, ...]:
 
 
 def _date(value: Any, field: str) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _FieldError(field, f"must be a date (YYYY-MM-DD), got {value!r}")
+    found = iso_date(value)
+    if found is None:
+        raise _FieldError(field, f"must be a date (YYYY-MM-DD), got {value!r}")
+    return found
 
 
 def _window(

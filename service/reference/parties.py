@@ -28,6 +28,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .countries import to_alpha2
+from .entries import iso_date
 
 __all__ = ["MIN_FUZZY_LENGTH", "THRESHOLD", "PartyMatch", "PartyMatcher", "normalise_name"]
 
@@ -151,13 +152,8 @@ class PartyMatcher:
                 raise ValueError(f"{where} ({name}): field 'list': must be a non-empty string")
             if not isinstance(source, str) or not source.strip():
                 raise ValueError(f"{where} ({name}): field 'source': must be a non-empty string")
-            listed_on = raw.get("listed_on")
-            if isinstance(listed_on, str):
-                try:
-                    listed_on = date.fromisoformat(listed_on)
-                except ValueError:
-                    listed_on = None
-            if not isinstance(listed_on, date):
+            listed_on = iso_date(raw.get("listed_on"))
+            if listed_on is None:
                 raise ValueError(
                     f"{where} ({name}): field 'listed_on': must be a date (YYYY-MM-DD)"
                 )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from .entries import iso_date
+
 __all__ = ["DEFAULT_FLOOR_FRACTION", "FxRate", "PriceBook", "ReferencePrice"]
 
 DEFAULT_FLOOR_FRACTION = 0.2
@@ -108,14 +110,10 @@ class PriceBook:
 
 
 def _date(value: Any, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError(f"{where}: field 'date': must be a date (YYYY-MM-DD)")
+    found = iso_date(value)
+    if found is None:
+        raise ValueError(f"{where}: field 'date': must be a date (YYYY-MM-DD)")
+    return found
 
 
 def _text(entry: Mapping[str, Any], field: str, where: str) -> str:
