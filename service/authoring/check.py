@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine import Ruleset, check_ruleset
-from ..engine.ruleset import NOT_PACKS
+from ..engine.ruleset import NOT_PACKS, shown_dir
 from ..engine.sources import load_seeds
 from ..errors import Problem
 from .reports import CheckSummary
-from .traceability import shown_dir, trace
+from .traceability import trace
 
 
 def checked_files(rules_dir: Path, seeds_dir: Path) -> list[str]:

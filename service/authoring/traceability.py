@@ -8,7 +8,6 @@ occur in its seed and an unknown seed, each located in traceability.yaml.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +15,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..engine.ruleset import CompiledRule
+from ..engine.ruleset import CompiledRule, shown_dir
 from ..engine.schema_errors import schema_problems
 from ..engine.sources import Seed
 from ..engine.yaml_loader import YamlError, load_yaml_file, locate
 from ..errors import Problem
+from ..reference.text import fold as fold_text
 from ..reference.text import normalise_quotes
 
 FILE = "traceability.yaml"
-_SPACE = re.compile(r"\s+")
 
 
 class TracePhrase(BaseModel):
@@ -53,8 +52,8 @@ class Trace:
 
 
 def fold(text: str) -> str:
-    """Whitespace runs to one space, typographic quotes to ASCII, case folded."""
-    return _SPACE.sub(" ", normalise_quotes(text)).strip().casefold()
+    """Typographic quotes to ASCII, then the usual folding (width, case, whitespace)."""
+    return fold_text(normalise_quotes(text))
 
 
 def rules_quoting(seed: str, phrase: str, rules: Sequence[CompiledRule]) -> tuple[str, ...]:
@@ -68,11 +67,6 @@ def rules_quoting(seed: str, phrase: str, rules: Sequence[CompiledRule]) -> tupl
                 found.append(rule.spec.id)
                 break
     return tuple(found)
-
-
-def shown_dir(rules_dir: Path) -> str:
-    """The rules directory as problems show it (as `check_ruleset` does)."""
-    return str(rules_dir).rstrip("/") or "."
 
 
 def trace(rules_dir: Path, seeds: Mapping[str, Seed],

@@ -7,7 +7,7 @@ import datetime as dt
 from ..models import ChecklistItem, Finding, Screening, Shipment
 from ..models.construct import construct
 from ..reference.facts import Facts
-from .ruleset import ChecklistRule, CompiledRule, Ruleset
+from .ruleset import CompiledRule, Ruleset
 
 
 def evaluate(ruleset: Ruleset, shipment: Shipment, as_of: dt.date | None = None) -> Screening:
@@ -38,12 +38,6 @@ def _finding(rule: CompiledRule, facts: Facts) -> Finding:
         action=spec.action)
 
 
-def _check(item: ChecklistRule, facts: Facts) -> ChecklistItem:
-    if not item.applies.test(facts, facts):
-        return item.answers["not_applicable"]
-    return item.answers["provided" if item.provided.test(facts, facts) else "missing"]
-
-
 def decide(ruleset: Ruleset, findings: list[Finding]) -> tuple[str, int]:
     """Decision and risk score from policy.yaml."""
     policy = ruleset.policy
@@ -61,7 +55,7 @@ def checklist_for(ruleset: Ruleset, *, hs_code: str, destination: str,
     """What a direct shipment of goods under `hs_code` to `destination` needs before it is sent.
 
     The goods are described by the controlled item their heading belongs to, so the
-    answer is the checklist of a shipment that has not gathered any document yet.
+    answer is the checklist of such a shipment screened before any document is gathered.
     """
     items = ruleset.tables.items.by_heading(hs_code)
     party = {"name": "(end user)", "country": destination, "kind": "end_user"}
@@ -73,5 +67,4 @@ def checklist_for(ruleset: Ruleset, *, hs_code: str, destination: str,
                    "quantity": 1, "unit": "kg"}],
         "route": {"origin_country": "CN", "destination_country": destination},
         "transport_mode": "sea"})
-    facts, _ = ruleset.tables.derive(shipment, ship_date)
-    return [_check(item, facts) for item in ruleset.checklist]
+    return evaluate(ruleset, shipment).checklist

@@ -147,12 +147,11 @@ class PlanBuilder:
         self.windows.append((effective[0] or dt.date.min, effective[1] or dt.date.max))
         return whole
 
-    def add_check(self, applies: Any, provided: Any, ctx: Context) -> tuple[Compiled, Compiled]:
+    def add_check(self, applies: Any, provided: Any, ctx: Context) -> None:
         """Add a checklist item's two conditions, sharing atoms with the rules."""
-        applies_ids, _, applies_whole = self._atoms(applies, ctx)
-        provided_ids, _, provided_whole = self._atoms(provided, ctx)
+        applies_ids, _, _ = self._atoms(applies, ctx)
+        provided_ids, _, _ = self._atoms(provided, ctx)
         self.checks.append((tuple(applies_ids), tuple(provided_ids)))
-        return applies_whole, provided_whole
 
     def _index_key(self, part: Any, ctx: Context) -> IndexKey | None:
         """How a conjunct can index its rule: ("member", path, many, values) for a membership

@@ -48,8 +48,6 @@ class CompiledRule:
 @dataclass(frozen=True)
 class ChecklistRule:
     spec: ChecklistSpec
-    applies: Compiled
-    provided: Compiled
     citations: tuple[Citation, ...]
 
     @cached_property
@@ -122,6 +120,11 @@ def _mentions(node: Any) -> set[str]:
     if isinstance(node, list):
         return set().union(*(_mentions(v) for v in node))
     return set()
+
+
+def shown_dir(rules_dir: Path) -> str:
+    """The rules directory as problems show it: as given on the command line."""
+    return str(rules_dir).rstrip("/") or "."
 
 
 def ruleset_version(rules_dir: Path, seeds_dir: Path) -> str:
@@ -211,7 +214,7 @@ class _Loader:
 
     def __init__(self, rules_dir: Path, seeds_dir: Path) -> None:
         self.rules_dir, self.seeds_dir = rules_dir, seeds_dir
-        self.shown_dir = str(rules_dir).rstrip("/") or "."
+        self.shown_dir = shown_dir(rules_dir)
         self.problems: list[Problem] = []
         self.used: set[str] = set()
         self.incomplete = False  # a file could not be read: list usage is not known
@@ -290,10 +293,9 @@ class _Loader:
         items = []
         for i, spec in enumerate(parsed.checklist):
             node = raw["checklist"][i]
-            applies, provided = self.plan.add_check(node["applies_when"], node["provided_when"],
-                                                    ctx)
+            self.plan.add_check(node["applies_when"], node["provided_when"], ctx)
             items.append(ChecklistRule(
-                spec, applies, provided,
+                spec,
                 _cite(spec.citations, raw, self.seeds, shown, self.problems,
                       ("checklist", i, "citations"))))
         self.finish(ctx)
