@@ -97,16 +97,18 @@ def _timestamp(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(*, seq: int, at: dt.datetime, type: str, org: str | None, actor: str | None,
-              screening_id: str | None, payload: Mapping[str, Any], prev: str) -> bytes:
-    """The bytes an event's hash is computed over."""
-    document = {"seq": seq, "at": _timestamp(at), "type": type, "org": org, "actor": actor,
+def canonical(*, seq: int, at: dt.datetime | str, type: str, org: str | None,
+              actor: str | None, screening_id: str | None, payload: Mapping[str, Any],
+              prev: str) -> bytes:
+    """The bytes an event's hash is computed over (`at` may be given as `_timestamp(at)`)."""
+    stamp = at if isinstance(at, str) else _timestamp(at)
+    document = {"seq": seq, "at": stamp, "type": type, "org": org, "actor": actor,
                 "screening_id": screening_id, "payload": payload, "prev": prev}
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
 
 
-def event_hash(*, seq: int, at: dt.datetime, type: str, org: str | None, actor: str | None,
+def event_hash(*, seq: int, at: dt.datetime | str, type: str, org: str | None, actor: str | None,
                screening_id: str | None, payload: Mapping[str, Any], prev: str) -> str:
     """The hash of an event with these fields (hex sha256 of ``canonical``)."""
     return hashlib.sha256(canonical(
@@ -118,10 +120,11 @@ def chain(events: Iterable[NewEvent], *, after: ChainHead, at: dt.datetime) -> l
     """The stored form of ``events`` appended after ``after``, all at time ``at``."""
     out: list[AuditEvent] = []
     prev, seq = after.hash, after.count
+    stamp = _timestamp(at)  # one time for the whole append
     for event in events:
         seq += 1
         payload = dict(event.payload)
-        digest = event_hash(seq=seq, at=at, type=event.type, org=event.org, actor=event.actor,
+        digest = event_hash(seq=seq, at=stamp, type=event.type, org=event.org, actor=event.actor,
                             screening_id=event.screening_id, payload=payload, prev=prev)
         out.append(AuditEvent(seq=seq, at=at, type=event.type, org=event.org,
                               actor=event.actor, screening_id=event.screening_id,

@@ -24,31 +24,35 @@ SCREENING_PREFIX = "scr"
 _lock = threading.Lock()
 _last_ms = -1
 _last_random = 0
-_pid = os.getpid()
 # Seeded from the OS once per process (a urandom call per id costs more than the rest).
 _random = random.Random(os.urandom(32))
+# Two base32 digits per lookup: 10 bits at a time.
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
 
 
 def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    """`length` Crockford base32 digits of `value` (an even length)."""
+    pairs = []
+    for _ in range(length // 2):
+        pairs.append(_PAIRS[value & 1023])
+        value >>= 10
+    return "".join(reversed(pairs))
 
 
-def _check_fork() -> None:
-    """After a fork, never continue the parent's sequence (call with ``_lock`` held)."""
-    global _last_ms, _pid
-    if os.getpid() != _pid:
-        _pid, _last_ms = os.getpid(), -1
-        _random.seed(os.urandom(32))
+def _after_fork() -> None:
+    """A forked child never continues its parent's sequence."""
+    global _last_ms, _lock
+    _lock = threading.Lock()
+    _last_ms = -1
+    _random.seed(os.urandom(32))
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _next(now_ms: int) -> tuple[int, int]:
     global _last_ms, _last_random
     with _lock:
-        _check_fork()
         if now_ms <= _last_ms:
             now_ms = _last_ms
             random_part = _last_random + 1
@@ -70,7 +74,6 @@ def new_ulid(now_ms: int | None = None) -> str:
 def random_hex(n_bytes: int = 16) -> str:
     """Random hex digits for ids that need no order (request ids)."""
     with _lock:
-        _check_fork()
         return f"{_random.getrandbits(n_bytes * 8):0{n_bytes * 2}x}"
 
 

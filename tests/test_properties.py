@@ -67,3 +67,19 @@ def test_evaluation_never_raises(ruleset: Ruleset, raw: dict[str, Any]) -> None:
     for finding in screening.findings:
         assert finding.citations and finding.evidence
     Shipment.model_validate(raw)  # validation is deterministic
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=shipment)
+def test_plan_fires_exactly_the_rules_whose_condition_holds(ruleset: Ruleset,
+                                                          raw: dict[str, Any]) -> None:
+    """The plan's one function (shared atoms, reordered conjuncts, windows) agrees with each
+    rule's whole condition compiled and tested on its own."""
+    s = Shipment.model_validate(raw)
+    facts, _ = ruleset.tables.derive(s, s.ship_date)
+    fired, _ = ruleset.plan.run(facts, s.ship_date)
+    expected = [i for i, rule in enumerate(ruleset.rules)
+                if (rule.spec.effective.from_ or dt.date.min) <= s.ship_date
+                <= (rule.spec.effective.until or dt.date.max)
+                and rule.condition.test(facts, facts)]
+    assert fired == expected

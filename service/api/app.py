@@ -24,6 +24,7 @@ from ..engine import Ruleset
 from ..store import StoreError
 from ..ui import router as ui_router
 from .deps import Services
+from .handread import add_components
 from .metrics import Metrics, mark_process_dead
 from .middleware import EdgeMiddleware
 from .problems import PROBLEM_JSON, install_handlers
@@ -215,6 +216,7 @@ def _finish_openapi(schema: dict[str, Any]) -> dict[str, Any]:
                     if status == "422":
                         response["description"] = "Invalid request: `errors` lists each bad field"
                 response.setdefault("headers", {}).update(_REQUEST_ID)
+    add_components(schema)
     components = schema.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)

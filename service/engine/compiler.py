@@ -1,9 +1,13 @@
-"""Compiles rule conditions into plain Python callables, once per ruleset load.
+"""Compiles rule conditions into plain Python, once per ruleset load.
 
-A condition compiles to a `Compiled`: `test(scope, root) -> bool` for the fast path and
-`explain(scope, root, prefix) -> [Evidence]` run only for rules that fired. `scope` is
+A condition compiles to a `Compiled`: `emit` writes it as one Python expression over the
+facts (the plan compiles every rule's expressions into one function, see `codegen`),
+`test(scope, root) -> bool` is that expression compiled on its own, and
+`explain(scope, root, prefix) -> [Evidence]` runs only for rules that fired. `scope` is
 the object paths are relative to (the facts, or an item inside a quantifier); `root` is
-always the facts. Operator names map to builders through the `OPERATORS` table.
+always the facts. Operator names map to builders through the `OPERATORS` table; each
+operator is written either as an expression (`_expr`) or, where that would not be plain,
+as a function the expression calls (`_call`), never both.
 """
 
 from __future__ import annotations
@@ -12,8 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from operator import attrgetter
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
@@ -24,6 +27,7 @@ from ..models.construct import construct
 from ..reference.hs import hs_digits
 from ..reference.keywords import KeywordMatcher
 from ..reference.parties import normalise_name
+from .codegen import Emit, Source
 from .fields import FieldType, Getter, getter, resolve
 from .yaml_loader import Mark, Node, NodeList, key_mark
 
@@ -31,16 +35,40 @@ Test = Callable[[Any, Any], bool]
 Explain = Callable[[Any, Any, str], list[Evidence]]
 Check = Callable[[Any, Any, Any], bool]
 ExplainValue = Callable[[Any, Any, Any, str], list[Evidence]]
+# (source, value, scope, root) -> expression; value, scope and root are plain names or paths.
+EmitValue = Callable[[Source, str, str, str], str]
 
 COMBINATORS = ("all", "any", "not")
 QUANTIFIERS = ("any", "all", "none")
 
 
-@dataclass(frozen=True, slots=True)
+def _lazy(params: str, expr: Callable[[Source], str]) -> Callable[..., bool]:
+    """A function of `params` returning `bool(expr)`, compiled when first called (most
+    conditions are only ever evaluated inside the plan's one function)."""
+    compiled: Callable[..., bool] | None = None
+
+    def call(*args: Any) -> bool:
+        nonlocal compiled
+        if compiled is None:
+            src = Source()
+            compiled = src.compile(f"def f({params}):\n    return bool({expr(src)})\n", "f")
+        return compiled(*args)
+
+    return call
+
+
 class Compiled:
-    test: Test
-    explain: Explain
-    text: str
+    """A compiled condition: its expression, its test, its explanation, its text."""
+
+    __slots__ = ("emit", "explain", "test", "text")
+
+    def __init__(self, emit: Emit, explain: Explain, text: str) -> None:
+        self.emit, self.explain, self.text = emit, explain, text
+        self.test: Test = _lazy("s, r", lambda src: emit(src, "s", "r"))
+
+
+def _conj(parts: list[str], word: str = "and") -> str:
+    return parts[0] if len(parts) == 1 else "(" + f" {word} ".join(parts) + ")"
 
 
 @dataclass(frozen=True)
@@ -78,7 +106,7 @@ class Context:
         self.problems.append(Problem(self.path, mark[0], mark[1], code, message))
 
 
-_FALSE = Compiled(lambda s, r: False, lambda s, r, p: [], "(invalid)")
+_FALSE = Compiled(lambda src, s, r: "False", lambda s, r, p: [], "(invalid)")
 
 
 def compile_condition(node: Any, scope: FieldType, ctx: Context, mark: Mark = (1, 1)) -> Compiled:
@@ -121,43 +149,37 @@ def _combinator(name: str, value: Any, scope: FieldType, ctx: Context, mark: Mar
 
 
 def all_of(parts: list[Compiled]) -> Compiled:
-    tests = tuple(p.test for p in parts)
+    def emit(src: Source, s: str, r: str) -> str:
+        return _conj([p.emit(src, s, r) for p in parts])
 
-    def test(s: Any, r: Any) -> bool:
-        for t in tests:
-            if not t(s, r):
-                return False
-        return True
+    explains = [p.explain for p in parts]
 
     def explain(s: Any, r: Any, prefix: str) -> list[Evidence]:
-        return [e for p in parts for e in p.explain(s, r, prefix)]
+        out: list[Evidence] = []
+        for part in explains:
+            out += part(s, r, prefix)
+        return out
 
-    return Compiled(test, explain, " and ".join(f"({p.text})" for p in parts))
+    return Compiled(emit, explain, " and ".join(f"({p.text})" for p in parts))
 
 
 def _any(parts: list[Compiled]) -> Compiled:
-    tests = tuple(p.test for p in parts)
-
-    def test(s: Any, r: Any) -> bool:
-        for t in tests:
-            if t(s, r):
-                return True
-        return False
+    def emit(src: Source, s: str, r: str) -> str:
+        return _conj([p.emit(src, s, r) for p in parts], "or")
 
     def explain(s: Any, r: Any, prefix: str) -> list[Evidence]:
         return [e for p in parts if p.test(s, r) for e in p.explain(s, r, prefix)]
 
-    return Compiled(test, explain, " or ".join(f"({p.text})" for p in parts))
+    return Compiled(emit, explain, " or ".join(f"({p.text})" for p in parts))
 
 
 def _not(inner: Compiled) -> Compiled:
-    t = inner.test
     text = f"not ({inner.text})"
 
     def explain(s: Any, r: Any, prefix: str) -> list[Evidence]:
         return [construct(Evidence, path=prefix.rstrip(".") or "$", value=None, why=text)]
 
-    return Compiled(lambda s, r: not t(s, r), explain, text)
+    return Compiled(lambda src, s, r: f"(not {inner.emit(src, s, r)})", explain, text)
 
 
 # ---------------------------------------------------------------- fields and operands
@@ -172,7 +194,6 @@ def _field(key: str, spec: Any, scope: FieldType, ctx: Context, kmark: Mark,
     if isinstance(ftype, str):
         raise CompileProblem(kmark, "unknown-field", ftype)
     get = getter(path)
-    shown = path
     if not isinstance(spec, dict):
         if isinstance(spec, list):
             raise CompileProblem(vmark, "operator", f"{key}: use {{in: [...]}} to test membership")
@@ -182,78 +203,60 @@ def _field(key: str, spec: Any, scope: FieldType, ctx: Context, kmark: Mark,
     ops = [_operator(op, operand, ftype, ctx, key_mark(spec, op),
                      spec.value_marks[op] if isinstance(spec, Node) else vmark)
            for op, operand in spec.items()]
-    checks = tuple(o[0] for o in ops)
-    texts = " and ".join(f"{shown} {o[2]}" for o in ops)
+    texts = " and ".join(f"{path} {o.text}" for o in ops)
 
-    if from_root:
-        def value_of(s: Any, r: Any) -> Any:
-            return get(r)
-    else:
-        def value_of(s: Any, r: Any) -> Any:
-            return get(s)
-
-    fast = _fast_test(path, ops[0], ftype) if len(ops) == 1 and not from_root else None
-    if fast is not None:
-        test = fast
-    elif len(checks) == 1:
-        check = checks[0]
-        if from_root:
-            def test(s: Any, r: Any) -> bool:
-                return check(get(r), s, r)
-        else:
-            def test(s: Any, r: Any) -> bool:
-                return check(get(s), s, r)
-    else:
-        def test(s: Any, r: Any) -> bool:
-            v = value_of(s, r)
-            for c in checks:
-                if not c(v, s, r):
-                    return False
-            return True
+    def emit(src: Source, s: str, r: str) -> str:
+        value = src.path(r if from_root else s, path)
+        return src.bind(value, lambda v: _conj([o.emit(src, v, s, r) for o in ops]))
 
     def explain(s: Any, r: Any, prefix: str) -> list[Evidence]:
-        v = value_of(s, r)
-        where = path if from_root else prefix + path
-        return [e for o in ops for e in o[1](v, s, r, where)]
+        if from_root:
+            v, where = get(r), path
+        else:
+            v, where = get(s), prefix + path
+        if len(ops) == 1:
+            return ops[0].explain(v, s, r, where)
+        return [e for o in ops for e in o.explain(v, s, r, where)]
 
-    return Compiled(test, explain, texts)
+    return Compiled(emit, explain, texts)
 
 
 class Built(NamedTuple):
-    """A compiled operator: the check, its explanation, its text, and for the commonest
-    literal tests a (kind, operand) pair that lets the field test skip a call level."""
+    """A compiled operator: its expression over the value, its explanation, its text."""
 
-    check: Check
+    emit: EmitValue
     explain: ExplainValue
     text: str
-    fast: tuple[str, Any] | None = None
 
 
-def _fast_test(path: str, built: Built, ftype: FieldType) -> Test | None:
-    if built.fast is None or "." in path:
-        return None
-    kind, operand = built.fast
-    get = attrgetter(path)
-    if kind == "eq":
-        return lambda s, r: bool(get(s) == operand)
-    if kind == "in":
-        return lambda s, r: get(s) in operand
-    if kind == "present" and ftype.kind in ("list", "object", "str"):
-        return (lambda s, r: bool(get(s))) if operand else (lambda s, r: not get(s))
-    return None
+def _expr(write: Callable[[Source, str], str]) -> EmitValue:
+    """An operator written as an expression over the value: `write(source, value)`."""
+    return lambda src, v, s, r: write(src, v)
 
 
-def _simple(check: Check, describe: Callable[[Any, Any, Any], str] | str,
-            fast: tuple[str, Any] | None = None) -> Built:
-    def explain(v: Any, s: Any, r: Any, path: str) -> list[Evidence]:
-        why = describe if isinstance(describe, str) else describe(v, s, r)
-        return [construct(Evidence, path=path, value=_jsonable(v), why=why)]
+def _call(check: Check) -> EmitValue:
+    """An operator written as a function of (value, scope, root) that the expression calls."""
+    return lambda src, v, s, r: f"{src.const(check, 'k')}({v}, {s}, {r})"
 
-    text = describe if isinstance(describe, str) else "matches"
-    return Built(check, explain, text, fast)
+
+def _simple(emit: EmitValue, describe: Callable[[Any, Any, Any], str] | str) -> Built:
+    if isinstance(describe, str):
+        why = describe
+
+        def explain(v: Any, s: Any, r: Any, path: str) -> list[Evidence]:
+            return [construct(Evidence, path=path, value=_jsonable(v), why=why)]
+
+        return Built(emit, explain, describe)
+
+    def explain_with(v: Any, s: Any, r: Any, path: str) -> list[Evidence]:
+        return [construct(Evidence, path=path, value=_jsonable(v), why=describe(v, s, r))]
+
+    return Built(emit, explain_with, "matches")
 
 
 def _jsonable(v: Any) -> Any:
+    if v.__class__ is str:
+        return v
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, str | int | float | bool) or v is None:
@@ -270,6 +273,7 @@ class Operand:
         self.raw = raw
         self.list: NamedList | None = None
         self.get: Getter | None = None
+        self.path = ""
         self.relative = False
         if isinstance(raw, str) and raw.startswith("@"):
             name = raw[1:]
@@ -287,7 +291,7 @@ class Operand:
                 ftype = resolve(ctx.root, path)
                 if isinstance(ftype, str):
                     raise CompileProblem(mark, "unknown-field", ftype)
-            self.get = getter(path)
+            self.path, self.get = path, getter(path)
 
     @property
     def is_ref(self) -> bool:
@@ -327,13 +331,13 @@ def _equals(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
         raise CompileProblem(mark, "operand", "equals takes a value; use 'in' for a list")
     if operand.is_ref:
         ref = operand
-        return _simple(lambda v, s, r: v is not None and v == ref.value(s, r),
+        return _simple(_call(lambda v, s, r: v is not None and v == ref.value(s, r)),
                        lambda v, s, r: f"equals {ref}")
     if ftype.choices and str(raw) not in ftype.choices:
         raise CompileProblem(mark, "operand",
                              f"{raw!r} is not one of {', '.join(ftype.choices)}")
     value = _coerce(raw, ftype, mark)
-    return _simple(lambda v, s, r: v == value, f"equals {raw!r}", ("eq", value))
+    return _simple(_expr(lambda src, v: f"({v} == {src.const(value)})"), f"equals {raw!r}")
 
 
 def _coerce(raw: Any, ftype: FieldType, mark: Mark) -> Any:
@@ -351,7 +355,7 @@ def _in(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
     operand = Operand(raw, ctx, mark)
     if operand.list is not None:
         values, name = operand.list.values | set(operand.list.terms), operand.list.name
-        return _simple(lambda v, s, r: v in values, f"in list {name}", ("in", values))
+        return _simple(_expr(lambda src, v: f"({v} in {src.const(values)})"), f"in list {name}")
     if not isinstance(raw, list) or not raw:
         raise CompileProblem(mark, "operand", "'in' takes a non-empty list or an @list")
     for item in raw:
@@ -359,7 +363,8 @@ def _in(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
             raise CompileProblem(mark, "operand",
                                  f"{item!r} is not one of {', '.join(ftype.choices)}")
     allowed = frozenset(raw)
-    return _simple(lambda v, s, r: v in allowed, f"in {sorted(allowed)}", ("in", allowed))
+    return _simple(_expr(lambda src, v: f"({v} in {src.const(allowed)})"),
+                   f"in {sorted(allowed)}")
 
 
 def _presence(want: bool) -> Callable[[Any, FieldType, Context, Mark], Built]:
@@ -368,9 +373,11 @@ def _presence(want: bool) -> Callable[[Any, FieldType, Context, Mark], Built]:
             raise CompileProblem(mark, "operand", "present/missing take true or false")
         expect = raw == want
 
-        def check(v: Any, s: Any, r: Any) -> bool:
-            there = v is not None and v != "" and v != []
-            return there == expect
+        def emit(src: Source, v: str) -> str:
+            # present: not None, not "" and not [] (for text, lists and objects: truthy)
+            there = (f"(not not {v})" if ftype.kind in ("list", "object", "str")
+                     else f"({v} is not None and {v} != '' and {v} != [])")
+            return there if expect else f"(not {there})"
 
         def explain(v: Any, s: Any, r: Any, path: str) -> list[Evidence]:
             if expect and isinstance(v, list) and v and hasattr(v[0], "evidence"):
@@ -378,8 +385,7 @@ def _presence(want: bool) -> Callable[[Any, FieldType, Context, Mark], Built]:
             why = "is present" if expect else "is missing"
             return [construct(Evidence, path=path, value=_jsonable(v), why=why)]
 
-        return Built(check, explain, "is present" if expect else "is missing",
-                     ("present", expect))
+        return Built(_expr(emit), explain, "is present" if expect else "is missing")
 
     return build
 
@@ -391,8 +397,8 @@ def _matches(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
         pattern = re.compile(raw)
     except re.error as exc:
         raise CompileProblem(mark, "regex", f"invalid regular expression: {exc}") from exc
-    search = pattern.search
-    return _simple(lambda v, s, r: isinstance(v, str) and search(v) is not None,
+    return _simple(_expr(lambda src, v: f"(isinstance({v}, str) and "
+                                         f"{src.const(pattern.search, 'f')}({v}) is not None)"),
                    f"matches /{raw}/")
 
 
@@ -406,14 +412,12 @@ def _contains_any(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built
         raise CompileProblem(mark, "operand", "contains_any takes a list of terms or an @list")
     find = matcher.find
 
-    def check(v: Any, s: Any, r: Any) -> bool:
-        return isinstance(v, str) and find(v) is not None
-
     def describe(v: Any, s: Any, r: Any) -> str:
         found = find(v) if isinstance(v, str) else None
         return f"contains {found!r} ({name})" if found else f"contains a term of {name}"
 
-    return _simple(check, describe)
+    return _simple(_expr(lambda src, v: f"(isinstance({v}, str) and "
+                                         f"{src.const(find, 'f')}({v}) is not None)"), describe)
 
 
 def _hs_prefix(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
@@ -433,20 +437,19 @@ def _hs_prefix(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
         digits = hs_digits(v)
         return digits is not None and digits.startswith(ptuple)
 
-    return _simple(check, f"HS code under {', '.join(str(c) for c in codes)}")
+    return _simple(_call(check), f"HS code under {', '.join(str(c) for c in codes)}")
 
 
-_COMPARE: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
-    "gt": (lambda a, b: a > b, ">"), "gte": (lambda a, b: a >= b, ">="),
-    "lt": (lambda a, b: a < b, "<"), "lte": (lambda a, b: a <= b, "<="),
-    "before": (lambda a, b: a < b, "before"), "after": (lambda a, b: a > b, "after"),
-    "on_or_before": (lambda a, b: a <= b, "on or before"),
-    "on_or_after": (lambda a, b: a >= b, "on or after"),
+# operator: (Python comparison, word in explanations)
+_COMPARE: dict[str, tuple[str, str]] = {
+    "gt": (">", ">"), "gte": (">=", ">="), "lt": ("<", "<"), "lte": ("<=", "<="),
+    "before": ("<", "before"), "after": (">", "after"),
+    "on_or_before": ("<=", "on or before"), "on_or_after": (">=", "on or after"),
 }
 
 
 def _compare(op: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
-    fn, word = _COMPARE[op]
+    symbol, word = _COMPARE[op]
 
     def build(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
         operand = Operand(raw, ctx, mark)
@@ -455,15 +458,24 @@ def _compare(op: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
         if operand.is_ref:
             ref = operand
 
-            def check(v: Any, s: Any, r: Any) -> bool:
-                other = ref.value(s, r)
-                return v is not None and other is not None and fn(v, other)
+            def emit(src: Source, v: str, s: str, r: str) -> str:
+                other = src.path(s if ref.relative else r, ref.path)
+                return src.bind(other, lambda o: f"({v} is not None and {o} is not None "
+                                                 f"and {v} {symbol} {o})")
 
-            return _simple(check, lambda v, s, r: f"{word} {ref} ({_jsonable(ref.value(s, r))})")
+            return _simple(emit, lambda v, s, r: f"{word} {ref} ({_jsonable(ref.value(s, r))})")
         value = _coerce(raw, ftype, mark)
-        return _simple(lambda v, s, r: v is not None and fn(v, value), f"{word} {raw}")
+        return _simple(_expr(lambda src, v: f"({v} is not None and {v} {symbol} "
+                                            f"{src.const(value)})"), f"{word} {raw}")
 
     return build
+
+
+@lru_cache(maxsize=8192)
+def _same_name(a: str, b: str) -> bool:
+    """Two names of one party: equal once normalised, or nearly so (word order aside)."""
+    x, y = normalise_name(a), normalise_name(b)
+    return x == y or fuzz.token_sort_ratio(x, y) >= 90
 
 
 def _same_party(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
@@ -476,12 +488,14 @@ def _same_party(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
 
     def check(v: Any, s: Any, r: Any) -> bool:
         o = other(s, r)
-        if not isinstance(v, str) or not isinstance(o, str):
-            return False
-        a, b = normalise_name(v), normalise_name(o)
-        return a == b or fuzz.token_sort_ratio(a, b) >= 90
+        return isinstance(v, str) and isinstance(o, str) and _same_name(v, o)
 
-    return _simple(check, lambda v, s, r: f"names the same party as {raw}")
+    return _simple(_call(check), lambda v, s, r: f"names the same party as {raw}")
+
+
+# The loop each quantifier writes: (test on an item, result when it holds, result otherwise).
+_LOOPS = {"any": ("{}", True, False), "all": ("not {}", False, True),
+          "none": ("{}", False, True)}
 
 
 def _quantifier(kind: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
@@ -489,10 +503,9 @@ def _quantifier(kind: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
         item = ftype.item or FieldType("any")
         if item.kind == "object":
             sub = _condition(raw, item, ctx, mark)
-            test = sub.test
 
-            def holds(it: Any, s: Any, r: Any) -> bool:
-                return test(it, r)
+            def on_item(src: Source, it: str, s: str, r: str) -> str:
+                return sub.emit(src, it, r)
 
             def explain_item(it: Any, s: Any, r: Any, path: str) -> list[Evidence]:
                 return sub.explain(it, r, path + ".")
@@ -503,51 +516,30 @@ def _quantifier(kind: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
             ops = [_operator(op, val, item, ctx, key_mark(raw, op),
                              raw.value_marks[op] if isinstance(raw, Node) else mark)
                    for op, val in raw.items()]
-            checks = tuple(o[0] for o in ops)
 
-            def holds(it: Any, s: Any, r: Any) -> bool:
-                for c in checks:
-                    if not c(it, s, r):
-                        return False
-                return True
+            def on_item(src: Source, it: str, s: str, r: str) -> str:
+                return _conj([o.emit(src, it, s, r) for o in ops])
 
             def explain_item(it: Any, s: Any, r: Any, path: str) -> list[Evidence]:
-                return [e for o in ops for e in o[1](it, s, r, path)]
-            text = " and ".join(o[2] for o in ops)
+                return [e for o in ops for e in o.explain(it, s, r, path)]
+            text = " and ".join(o.text for o in ops)
+
+        test, when, otherwise = _LOOPS[kind]
+
+        def emit(src: Source, v: str, s: str, r: str) -> str:
+            loop = src.helper("v, s, r", [
+                "if v:",
+                "    for it in v:",
+                f"        if {test.format(on_item(src, 'it', 's', 'r'))}:",
+                f"            return {when}",
+                f"return {otherwise}"])
+            return f"{loop}({v}, {s}, {r})"
+
+        holds = _lazy("it, s, r", lambda src: on_item(src, "it", "s", "r"))
 
         def item_path(it: Any, i: int, path: str) -> str:
             own = getattr(it, "path", None)
             return own if isinstance(own, str) else f"{path}[{i}]"
-
-        if kind == "any" and item.kind == "object":
-            def check(v: Any, s: Any, r: Any) -> bool:
-                # The commonest quantifier, written without the `holds` hop.
-                if v:
-                    for it in v:
-                        if test(it, r):
-                            return True
-                return False
-        elif kind == "any":
-            def check(v: Any, s: Any, r: Any) -> bool:
-                if v:
-                    for it in v:
-                        if holds(it, s, r):
-                            return True
-                return False
-        elif kind == "all":
-            def check(v: Any, s: Any, r: Any) -> bool:
-                if v:
-                    for it in v:
-                        if not holds(it, s, r):
-                            return False
-                return True
-        else:
-            def check(v: Any, s: Any, r: Any) -> bool:
-                if v:
-                    for it in v:
-                        if holds(it, s, r):
-                            return False
-                return True
 
         def explain(v: Any, s: Any, r: Any, path: str) -> list[Evidence]:
             if kind == "none":
@@ -555,7 +547,7 @@ def _quantifier(kind: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
             return [e for i, it in enumerate(v or ()) if holds(it, s, r)
                     for e in explain_item(it, s, r, item_path(it, i, path))]
 
-        return Built(check, explain, f"{kind} item ({text})")
+        return Built(emit, explain, f"{kind} item ({text})")
 
     return build
 

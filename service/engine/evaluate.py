@@ -15,12 +15,10 @@ def evaluate(ruleset: Ruleset, shipment: Shipment, as_of: dt.date | None = None)
     day = as_of or shipment.ship_date
     facts, normalised = ruleset.tables.derive(shipment, day)
     if ruleset.scope.test(facts, facts):
-        fired, statuses = ruleset.plan.run(facts, day)
+        fired, checklist = ruleset.plan.run(facts, day)
     else:
-        fired, statuses = [], ["not_applicable"] * len(ruleset.checklist)
+        fired, checklist = [], [item.answers["not_applicable"] for item in ruleset.checklist]
     findings = [_finding(ruleset.rules[i], facts) for i in fired]
-    checklist = [item.answers[status] for item, status in zip(ruleset.checklist, statuses,
-                                                               strict=True)]
     decision, score = decide(ruleset, findings)
     # Everything here was validated on the way in or built from a validated ruleset.
     return construct(Screening,

@@ -1,12 +1,12 @@
-"""The evaluation plan: rule conditions split into shared atoms, plus an index.
+"""The evaluation plan: every rule's condition written into one generated Python function.
 
 Each rule's condition is a conjunction; its conjuncts ("atoms") are compiled once per
 distinct text, so a guard that many rules share (`controlled_goods: {present: true}`) is
-tested once per shipment and remembered. Rules whose condition includes a membership
-test on a root field (`transport_mode: {in: [post, courier]}`, `route.transit_countries:
-{any_in: "@transshipment_hubs"}`) are indexed by the values that can satisfy it: a
-shipment touches only the rules its own values select, plus the rules without such a
-test. Both are exact: a rule fires under the plan exactly when its whole condition holds.
+evaluated at most once per shipment and remembered in a local variable. Within a rule, the
+cheap membership and presence tests on root fields come first, the rarest first, so a rule
+that cannot fire usually costs one set lookup; the other conjuncts follow in the order the
+rule gives them. The function returns the rules that fire, in rule order, and each checklist
+item's status; `Plan.source` shows the code.
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from .codegen import Source
 from .compiler import Compiled, Context, all_of, compile_condition
-from .fields import FieldType, getter, resolve
+from .fields import FieldType, resolve
 from .yaml_loader import Mark, Node
 
-Getter = Callable[[Any], Any]
+Run = Callable[[Any, dt.date], tuple[list[int], list[Any]]]
+STATUSES = ("provided", "missing", "not_applicable")
+_UNSET = object()  # an atom not evaluated yet for this shipment
 
 
 def _canonical(node: Any) -> str:
@@ -47,67 +50,15 @@ def conjuncts(node: Any) -> list[tuple[Any, Mark]]:
     return out
 
 
-@dataclass
-class _Index:
-    get: Getter
-    many: bool
-    rules: dict[Any, list[int]] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Plan:
-    atoms: tuple[Callable[[Any, Any], bool], ...]
-    rule_atoms: tuple[tuple[int, ...], ...]
-    windows: tuple[tuple[dt.date, dt.date], ...]
-    indexes: tuple[tuple[Getter, bool, dict[Any, tuple[int, ...]]], ...]
-    present: tuple[tuple[Getter, tuple[int, ...]], ...]
-    always: frozenset[int]
-    checks: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
+    function: Run
+    source: str
 
-    def run(self, facts: Any, day: dt.date) -> tuple[list[int], list[str]]:
-        """The rules that fire on `day`, in rule order, and each checklist item's status."""
-        atoms, rule_atoms, windows = self.atoms, self.rule_atoms, self.windows
-        known: list[bool | None] = [None] * len(atoms)
-
-        def holds(ids: tuple[int, ...]) -> bool:
-            for a in ids:
-                value = known[a]
-                if value is None:
-                    value = known[a] = atoms[a](facts, facts)
-                if not value:
-                    return False
-            return True
-
-        fired = []
-        for i in self.candidates(facts):
-            start, end = windows[i]
-            if start <= day <= end and holds(rule_atoms[i]):
-                fired.append(i)
-        statuses = [("provided" if holds(provided) else "missing") if holds(applies)
-                    else "not_applicable" for applies, provided in self.checks]
-        return fired, statuses
-
-    def candidates(self, facts: Any) -> list[int]:
-        """The rules this shipment's values can satisfy, in rule order."""
-        chosen = set(self.always)
-        for get, rules in self.present:
-            if get(facts):
-                chosen.update(rules)
-        for get, many, table in self.indexes:
-            value = get(facts)
-            if many:
-                for v in value or ():
-                    hit = table.get(v)
-                    if hit:
-                        chosen.update(hit)
-            else:
-                hit = table.get(value)
-                if hit:
-                    chosen.update(hit)
-        return sorted(chosen)
-
-
-IndexKey = tuple[Any, ...]
+    def run(self, facts: Any, day: dt.date) -> tuple[list[int], list[Any]]:
+        """The rules that fire on `day`, in rule order, and each checklist item's answer
+        for its status."""
+        return self.function(facts, day)
 
 
 class PlanBuilder:
@@ -118,9 +69,9 @@ class PlanBuilder:
         self.atom_ids: dict[str, int] = {}
         self.atoms: list[Compiled] = []
         self.rule_atoms: list[tuple[int, ...]] = []
-        self.rule_keys: list[list[tuple[int, IndexKey]]] = []
+        self.cheap: set[int] = set()
         self.windows: list[tuple[dt.date, dt.date]] = []
-        self.checks: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+        self.checks: list[tuple[tuple[int, ...], tuple[int, ...], Mapping[str, Any]]] = []
 
     def _atoms(self, node: Any, ctx: Context) -> tuple[list[int], list[Any], Compiled]:
         parts: list[Compiled] = []
@@ -140,80 +91,75 @@ class PlanBuilder:
             ) -> Compiled:
         """Add a rule's condition; returns the whole condition (for explanations)."""
         ids, raw, whole = self._atoms(node, ctx)
-        keys = [(atom, key) for atom, part in zip(ids, raw, strict=True)
-                if (key := self._index_key(part, ctx)) is not None]
-        self.rule_keys.append(keys)
+        self.cheap.update(atom for atom, part in zip(ids, raw, strict=True)
+                          if self._is_cheap(part))
         self.rule_atoms.append(tuple(ids))
         self.windows.append((effective[0] or dt.date.min, effective[1] or dt.date.max))
         return whole
 
-    def add_check(self, applies: Any, provided: Any, ctx: Context) -> None:
-        """Add a checklist item's two conditions, sharing atoms with the rules."""
+    def add_check(self, applies: Any, provided: Any, ctx: Context,
+                  answers: Mapping[str, Any]) -> None:
+        """Add a checklist item's two conditions, sharing atoms with the rules, and what the
+        plan answers for each status (`STATUSES`)."""
         applies_ids, _, _ = self._atoms(applies, ctx)
         provided_ids, _, _ = self._atoms(provided, ctx)
-        self.checks.append((tuple(applies_ids), tuple(provided_ids)))
+        self.checks.append((tuple(applies_ids), tuple(provided_ids), answers))
 
-    def _index_key(self, part: Any, ctx: Context) -> IndexKey | None:
-        """How a conjunct can index its rule: ("member", path, many, values) for a membership
-        test on a root text field, ("present", path) for a root field that must be there."""
+    def _is_cheap(self, part: Any) -> bool:
+        """A membership (`in`, `equals`, `any_in` against values) or presence test on a root
+        field: a set lookup or a truth test."""
         if not isinstance(part, dict) or len(part) != 1:
-            return None
+            return False
         (path, spec), = part.items()
         if path in ("all", "any", "not") or path.startswith("$"):
-            return None
+            return False
         if not isinstance(spec, dict):
             spec = {"equals": spec}
         if len(spec) != 1:
-            return None
+            return False
         (op, operand), = spec.items()
-        ftype = resolve(self.root, path)
-        if isinstance(ftype, str):
-            return None
-        many = ftype.kind == "list"
-        if op == "present" and operand is True and ftype.kind in ("list", "object", "str"):
-            return ("present", path)
-        kind = ftype.item.kind if many and ftype.item else ftype.kind
-        if kind != "str" or (op == "any_in") != many or op not in ("in", "equals", "any_in"):
-            return None
-        values = self._values(operand, ctx)
-        return None if values is None else ("member", path, many, tuple(values))
-
-    @staticmethod
-    def _values(operand: Any, ctx: Context) -> list[Any] | None:
-        if isinstance(operand, str) and operand.startswith("$"):
-            return None
-        if isinstance(operand, str) and operand.startswith("@"):
-            named = ctx.lists.get(operand[1:])
-            return None if named is None else [*named.values, *named.terms]
-        if isinstance(operand, list):
-            return operand if all(isinstance(v, str | int | float) for v in operand) else None
-        return [operand] if isinstance(operand, str | int | float | bool) else None
+        if isinstance(resolve(self.root, path), str):
+            return False
+        if op == "present":
+            return True
+        return op in ("in", "equals", "any_in") and not (
+            isinstance(operand, str) and operand.startswith("$"))
 
     def build(self) -> Plan:
-        """Index each rule under its rarest indexable conjunct: a guard that many rules share
-        (`controlled_goods: {present: true}`) selects little, one few rules use selects much."""
-        uses = Counter(atom for keys in self.rule_keys for atom in {a for a, _ in keys})
-        members: dict[str, _Index] = {}
-        present: dict[str, tuple[Getter, list[int]]] = {}
-        always: set[int] = set()
-        for rule, keys in enumerate(self.rule_keys):
-            if not keys:
-                always.add(rule)
-                continue
-            _, key = min(keys, key=lambda k: (uses[k[0]], k[1][0] != "member"))
-            if key[0] == "present":
-                present.setdefault(key[1], (getter(key[1]), []))[1].append(rule)
-                continue
-            _, path, many, values = key
-            index = members.setdefault(f"{path}|{many}", _Index(getter(path), many))
-            for value in values:
-                index.rules.setdefault(value, []).append(rule)
-        return Plan(
-            atoms=tuple(a.test for a in self.atoms),
-            rule_atoms=tuple(self.rule_atoms),
-            windows=tuple(self.windows),
-            indexes=tuple((ix.get, ix.many, {k: tuple(v) for k, v in ix.rules.items()})
-                          for ix in members.values()),
-            present=tuple((get, tuple(rules)) for get, rules in present.values()),
-            always=frozenset(always),
-            checks=tuple(self.checks))
+        """Write the plan's function: the rules in order, then the checklist."""
+        uses = Counter(a for ids in self.rule_atoms for a in ids)
+        uses.update(a for check in self.checks for ids in check[:2] for a in ids)
+        src = Source()
+        unset = src.const(_UNSET, "unset")
+        memo = sorted(a for a, n in uses.items() if n > 1)
+        memo_set = set(memo)
+
+        def atom(a: int) -> str:
+            expr = self.atoms[a].emit(src, "f", "f")
+            if a not in memo_set:
+                return expr
+            return f"(a{a} if a{a} is not {unset} else (a{a} := {expr}))"
+
+        def conj(ids: tuple[int, ...]) -> str:
+            return " and ".join(atom(a) for a in ids) or "True"
+
+        lines = ["def run(f, day):"]
+        if memo:
+            lines.append("    " + " = ".join(f"a{a}" for a in memo) + f" = {unset}")
+        lines.append("    fired = []")
+        for rule, ids in enumerate(self.rule_atoms):
+            order = sorted(range(len(ids)), key=lambda k: (
+                ids[k] not in self.cheap, uses[ids[k]] if ids[k] in self.cheap else 0, k))
+            test = conj(tuple(ids[k] for k in order))
+            start, end = self.windows[rule]
+            if (start, end) != (dt.date.min, dt.date.max):
+                test = f"{src.const(start, 'w')} <= day <= {src.const(end, 'w')} and {test}"
+            lines += [f"    if {test}:", f"        fired.append({rule})"]
+        answers = []
+        for applies, provided, answer in self.checks:
+            given, missing, na = (src.const(answer[status], "answer") for status in STATUSES)
+            answers.append(f"(({given} if {conj(provided)} else {missing}) if {conj(applies)} "
+                           f"else {na})")
+        lines.append(f"    return fired, [{', '.join(answers)}]")
+        function: Run = src.compile("\n".join(lines) + "\n", "run")
+        return Plan(function, src.text)

@@ -293,11 +293,11 @@ class _Loader:
         items = []
         for i, spec in enumerate(parsed.checklist):
             node = raw["checklist"][i]
-            self.plan.add_check(node["applies_when"], node["provided_when"], ctx)
-            items.append(ChecklistRule(
-                spec,
-                _cite(spec.citations, raw, self.seeds, shown, self.problems,
-                      ("checklist", i, "citations"))))
+            item = ChecklistRule(spec, _cite(spec.citations, raw, self.seeds, shown,
+                                             self.problems, ("checklist", i, "citations")))
+            self.plan.add_check(node["applies_when"], node["provided_when"], ctx,
+                                item.answers)
+            items.append(item)
         self.finish(ctx)
         return items
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .codegen import Source
 from .fields import FieldType, resolve
 
 _FIELD = re.compile(r"\{([^{}]*)\}")
@@ -29,11 +30,17 @@ def _show(value: Any) -> str:
 
 
 def compile_template(template: str, root: FieldType) -> Render | str:
-    """A renderer, or a message naming the first field the template cannot resolve."""
-    pieces: list[str | Callable[[Any], Any]] = []
+    """A renderer, or a message naming the first field the template cannot resolve.
+
+    The renderer is generated code (see `codegen`): one f-string whose fields read the facts
+    directly, None past a missing value or an index beyond a list's end."""
+    src = Source()
+    show = src.const(_show, "show")
+    pieces: list[str] = []
     pos = 0
     for match in _FIELD.finditer(template):
-        pieces.append(template[pos:match.start()])
+        if match.start() > pos:
+            pieces.append(src.const(template[pos:match.start()], "text"))
         pos = match.end()
         steps: list[tuple[str, int | None]] = []
         for part in match.group(1).strip().split("."):
@@ -44,14 +51,11 @@ def compile_template(template: str, root: FieldType) -> Render | str:
         check = _check(steps, root)
         if check:
             return f"template field {{{match.group(1)}}}: {check}"
-        pieces.append(_getter(steps))
-    pieces.append(template[pos:])
-
-    parts = tuple((p, None) if isinstance(p, str) else ("", p) for p in pieces)
-
-    def render(facts: Any) -> str:
-        return "".join([text if get is None else _show(get(facts)) for text, get in parts])
-
+        pieces.append(f"{show}({_read(src, steps)})")
+    if pos < len(template):
+        pieces.append(src.const(template[pos:], "text"))
+    body = "".join("{" + piece + "}" for piece in pieces)
+    render: Render = src.compile(f"def render(f):\n    return f{body!r}\n", "render")
     return render
 
 
@@ -69,18 +73,16 @@ def _check(steps: list[tuple[str, int | None]], root: FieldType) -> str | None:
     return None
 
 
-def _getter(steps: list[tuple[str, int | None]]) -> Callable[[Any], Any]:
-    if len(steps) == 1 and steps[0][1] is None:
-        name = steps[0][0]
-        return lambda obj: getattr(obj, name)
-
-    def get(obj: Any) -> Any:
-        for name, index in steps:
-            if obj is None:
-                return None
-            obj = getattr(obj, name)
-            if index is not None:
-                obj = obj[index] if obj is not None and index < len(obj) else None
-        return obj
-
-    return get
+def _read(src: Source, steps: list[tuple[str, int | None]]) -> str:
+    """An expression reading the steps from the facts `f`: None past a missing value."""
+    expr = "f"
+    for name, index in steps:
+        if expr != "f":
+            t = src.name("p")
+            expr = f"({t}.{name} if ({t} := {expr}) is not None else None)"
+        else:
+            expr = f"f.{name}"
+        if index is not None:
+            t = src.name("i")
+            expr = f"({t}[{index}] if ({t} := {expr}) is not None and len({t}) > {index} else None)"
+    return expr

@@ -13,14 +13,25 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
+_new = object.__new__
 _set = object.__setattr__
+# BaseModel's own slots, set through their descriptors (a frozen model refuses setattr).
+_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def construct(model: type[M], **values: Any) -> M:
     """An instance of `model` holding `values`, which must name every field."""
-    obj = model.__new__(model)
+    obj = _new(model)
     _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", set(values))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
+    _fields_set(obj, set(values))
+    _extra(obj, None)
+    _private(obj, None)
     return obj
+
+
+def replace(instance: M, **changes: Any) -> M:
+    """A copy of `instance` (built by validation or by `construct`) with `changes`, which
+    must be valid values of the fields they name. Faster than `model_copy(update=...)`."""
+    return construct(type(instance), **{**instance.__dict__, **changes})

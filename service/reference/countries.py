@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pycountry
@@ -75,7 +75,7 @@ def _squashed() -> dict[str, str]:
     return out
 
 
-@cache
+@lru_cache(maxsize=8192)  # bounded: it sees every country text submitted, valid or not
 def to_alpha2(value: str) -> str | None:
     """The alpha-2 code for a code, name, alias or Chinese name; None when unknown."""
     folded = fold(value)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, overload
 
-from ..models import MASS_UNITS, Document, Good, Normalisation, Party, Shipment
+from ..models import MASS_UNITS, Document, Good, Money, Normalisation, Party, Route, Shipment
 from ..models.construct import construct
 from .countries import to_alpha2
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
@@ -47,9 +47,9 @@ class ReferenceTables:
     named: Callable[[str, str], ControlledItem | None] = field(init=False, repr=False)
     mentioned: Callable[[str], ControlledItem | None] = field(init=False, repr=False)
     party_match: Callable[[str, str], PartyMatch | None] = field(init=False, repr=False)
-    party_facts: Callable[[str, str, Party], PartyFacts] = field(init=False, repr=False)
-    good_facts: Callable[[int, Good, tuple[LicenceTerms, ...], dt.date], GoodFacts] = field(
-        init=False, repr=False)
+    party_facts: Callable[[str, str, str, str, str], PartyFacts] = field(init=False,
+                                                                       repr=False)
+    _good_facts: Callable[..., GoodFacts] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "named", lru_cache(maxsize=8192)(self.items.named))
@@ -57,7 +57,17 @@ class ReferenceTables:
         object.__setattr__(self, "party_match", lru_cache(maxsize=8192)(self.parties.match))
         # Facts for a party or a line of goods depend only on these immutable arguments.
         object.__setattr__(self, "party_facts", lru_cache(maxsize=8192)(self._party))
-        object.__setattr__(self, "good_facts", lru_cache(maxsize=8192)(self._good))
+        object.__setattr__(self, "_good_facts", lru_cache(maxsize=8192)(self._good))
+
+    def good_facts(self, index: int, good: Good, licences: tuple[LicenceTerms, ...],
+                   as_of: dt.date) -> GoodFacts:
+        """The facts of one line of goods, memoised on its fields (plain values hash far
+        faster than the models), the licences and the date."""
+        money = good.value
+        return self._good_facts(index, good.description, good.hs_code, good.quantity,
+                                good.unit, money.amount if money else None,
+                                money.currency if money else None, good.origin_country,
+                                licences, as_of)
 
     @classmethod
     def from_lists(cls, entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> ReferenceTables:
@@ -89,40 +99,29 @@ class ReferenceTables:
         forwarder = norm.party("forwarder", shipment.forwarder)
         intermediates = [norm.party(f"intermediate_consignees[{i}]", p)
                          for i, p in enumerate(shipment.intermediate_consignees)]
-        route = shipment.route
-        origin = norm.country("route.origin_country", route.origin_country)
-        dest = norm.country("route.destination_country", route.destination_country)
-        transit = [norm.country(f"route.transit_countries[{i}]", c)
-                   for i, c in enumerate(route.transit_countries)]
-        if (origin, dest, transit) != (route.origin_country, route.destination_country,
-                                       route.transit_countries):
-            route = route.model_copy(update={"origin_country": origin,
-                                             "destination_country": dest,
-                                             "transit_countries": transit})
+        route = norm.route(shipment.route)
         raw_documents = [norm.document(i, d) for i, d in enumerate(shipment.documents)]
         licences = tuple((tuple(d.covers_hs), d.valid_until, d.issued_on)
                          for d in raw_documents if d.type == LICENCE)
         goods = [self.good_facts(i, norm.good(i, g), licences, as_of)
                  for i, g in enumerate(shipment.goods)]
-        fx_missing = list(dict.fromkeys(g.value.currency for g in goods
-                                        if g.value is not None and g.value_usd is None))
+        lists = _GoodLists(goods)
         end_user_country = end_user.country if end_user else None
+        dest = route.destination_country
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
-        documents = [_document(i, d, goods, destinations, transit)
+        documents = [_document(i, d, goods, destinations, route.transit_countries)
                      for i, d in enumerate(raw_documents)]
-        roles = [("exporter", "exporter", exporter), ("consignee", "consignee", consignee),
-                 ("end_user", "end_user", end_user), ("notify_party", "notify_party", notify),
-                 ("forwarder", "forwarder", forwarder)]
-        roles += [("intermediate_consignee", f"intermediate_consignees[{i}]", p)
-                  for i, p in enumerate(intermediates)]
-        parties = [self.party_facts(role, path, p) for role, path, p in roles if p is not None]
-        foreign = sorted({g.value.currency for g in goods
-                          if g.value is not None and g.value.currency != "USD"})
+        party_facts = self.party_facts
+        parties = [party_facts(role, role, p.name, p.country, p.kind) for role, p in (
+            ("exporter", exporter), ("consignee", consignee), ("end_user", end_user),
+            ("notify_party", notify), ("forwarder", forwarder)) if p is not None]
+        parties += [party_facts("intermediate_consignee", f"intermediate_consignees[{i}]",
+                                p.name, p.country, p.kind) for i, p in enumerate(intermediates)]
         facts = Facts(
             reference=shipment.reference, ship_date=shipment.ship_date, as_of=as_of,
             exporter=exporter, consignee=consignee, end_user=end_user, notify_party=notify,
             intermediate_consignees=intermediates, forwarder=forwarder, goods=goods,
-            controlled_goods=[g for g in goods if g.controlled], route=route,
+            controlled_goods=lists.controlled, route=route,
             transport_mode=shipment.transport_mode, documents=documents,
             declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
             parties=parties, restricted_parties=[p for p in parties if p.restricted],
@@ -130,13 +129,10 @@ class ReferenceTables:
             destination_countries=destinations,
             licences=[d for d in documents if d.type == LICENCE],
             inconsistent_documents=[d for d in documents if d.discrepancy is not None],
-            unverified_goods=[g for g in goods if g.regime_unverified],
-            misdeclared_goods=[g for g in goods if g.controlled and g.hs_matches_item is False],
-            undervalued_goods=[g for g in goods if g.controlled and g.undervalued],
-            unlicensed_goods=[g for g in goods if g.controlled and not g.licence_covered],
-            expired_licence_goods=[g for g in goods if g.controlled and g.licence_covered
-                                   and not g.licence_valid],
-            foreign_currencies=foreign, fx_missing=fx_missing)
+            unverified_goods=lists.unverified, misdeclared_goods=lists.misdeclared,
+            undervalued_goods=lists.undervalued, unlicensed_goods=lists.unlicensed,
+            expired_licence_goods=lists.expired_licence,
+            foreign_currencies=lists.foreign_currencies, fx_missing=lists.fx_missing)
         return facts, norm.changes
 
     def _heading_fits(self, digits: str, item: ControlledItem) -> bool:
@@ -146,17 +142,19 @@ class ReferenceTables:
             return True
         return not item.codes_complete and _fits(digits, self.items.group_headings(item.group))
 
-    def _good(self, index: int, good: Good, licences: tuple[LicenceTerms, ...],
-              as_of: dt.date) -> GoodFacts:
-        digits = hs_digits(good.hs_code) or ""
-        item = self.named(good.description, good.hs_code)
-        mentioned = item or self.mentioned(good.description)
-        by_heading = self.items.by_heading(good.hs_code)
-        factor = MASS_UNITS.get(good.unit)
-        mass = good.quantity * factor if factor is not None else None
-        value_usd = None
-        if good.value is not None:
-            value_usd = self.prices.to_usd(good.value.amount, good.value.currency, as_of)
+    def _good(self, index: int, description: str, hs_code: str, quantity: float, unit: str,
+              amount: float | None, currency: str | None, origin_country: str | None,
+              licences: tuple[LicenceTerms, ...], as_of: dt.date) -> GoodFacts:
+        digits = hs_digits(hs_code) or ""
+        item = self.named(description, hs_code)
+        mentioned = item or self.mentioned(description)
+        by_heading = self.items.by_heading(hs_code)
+        factor = MASS_UNITS.get(unit)
+        mass = quantity * factor if factor is not None else None
+        value_usd = value = None
+        if amount is not None and currency is not None:
+            value = construct(Money, amount=amount, currency=currency)
+            value_usd = self.prices.to_usd(amount, currency, as_of)
         floor = None
         if item is not None:
             floor = self.prices.floor_usd_per_kg(item.id) or self.prices.floor_usd_per_kg(
@@ -165,9 +163,9 @@ class ReferenceTables:
                     if _covers_codes(codes, digits)]
         unit_value = value_usd / mass if value_usd is not None and mass else None
         return GoodFacts(
-            index=index, path=f"goods[{index}]", description=good.description,
-            hs_code=good.hs_code, heading=digits[:6], quantity=good.quantity, unit=good.unit,
-            value=good.value, origin_country=good.origin_country, mass_kg=mass,
+            index=index, path=f"goods[{index}]", description=description,
+            hs_code=hs_code, heading=digits[:6], quantity=quantity, unit=unit,
+            value=value, origin_country=origin_country, mass_kg=mass,
             value_usd=value_usd,
             unit_value_usd=unit_value,
             price_floor_usd=floor,
@@ -190,16 +188,53 @@ class ReferenceTables:
                               and (issued is None or issued <= as_of)
                               for until, issued in covering))
 
-    def _party(self, role: str, path: str, party: Party) -> PartyFacts:
-        match = self.party_match(party.name, party.country)
+    def _party(self, role: str, path: str, name: str, country: str, kind: str) -> PartyFacts:
+        match = self.party_match(name, country)
         return PartyFacts(
-            role=role, path=path, name=party.name, country=party.country, kind=party.kind,
+            role=role, path=path, name=name, country=country, kind=kind,
             restricted=match is not None,
             restricted_list=match.list_name if match else None,
             restricted_name=match.name if match else None,
             match_alias=match.alias if match else None,
             match_score=match.score if match else None,
             restricted_military=bool(match and match.military_user))
+
+
+class _GoodLists:
+    """The derived lists of goods, in one pass over the lines."""
+
+    __slots__ = ("controlled", "expired_licence", "foreign_currencies", "fx_missing",
+                 "misdeclared", "undervalued", "unlicensed", "unverified")
+
+    def __init__(self, goods: list[GoodFacts]) -> None:
+        self.controlled: list[GoodFacts] = []
+        self.misdeclared: list[GoodFacts] = []
+        self.undervalued: list[GoodFacts] = []
+        self.unlicensed: list[GoodFacts] = []
+        self.expired_licence: list[GoodFacts] = []
+        self.unverified: list[GoodFacts] = []
+        foreign: set[str] = set()
+        missing: dict[str, None] = {}
+        for g in goods:
+            if g.controlled:
+                self.controlled.append(g)
+                if g.hs_matches_item is False:
+                    self.misdeclared.append(g)
+                if g.undervalued:
+                    self.undervalued.append(g)
+                if not g.licence_covered:
+                    self.unlicensed.append(g)
+                elif not g.licence_valid:
+                    self.expired_licence.append(g)
+            if g.regime_unverified:
+                self.unverified.append(g)
+            if g.value is not None:
+                if g.value.currency != "USD":
+                    foreign.add(g.value.currency)
+                if g.value_usd is None:
+                    missing[g.value.currency] = None
+        self.foreign_currencies = sorted(foreign)
+        self.fx_missing = list(missing)
 
 
 def _fits(digits: str, headings: frozenset[str]) -> bool:
@@ -239,8 +274,9 @@ def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: l
     Transactional documents (invoice, packing list, bills, customs declaration, certificate of
     origin) must state the declared quantity; a licence, end-user certificate, end-use statement
     or contract states a ceiling the consignment must not exceed."""
-    codes = [hs_digits(c) or "" for c in doc.covers_hs]
-    lines = [g for g in goods if _covers(doc, hs_digits(g.hs_code) or "")] if codes else goods
+    codes = doc.covers_hs
+    lines = [g for g in goods if _covers_codes(codes, hs_digits(g.hs_code) or "")
+             ] if codes else goods
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
     quantity_mismatch = False
     problems: list[str] = []
@@ -275,7 +311,10 @@ def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: l
     if destination_mismatch:
         problems.append(f"names destination {doc.destination_country}, the shipment goes to "
                         f"{', '.join(destinations)}")
-    label = doc.type.replace("_", " ") + (f" {doc.number}" if doc.number else "")
+    discrepancy = None
+    if problems:
+        label = doc.type.replace("_", " ") + (f" {doc.number}" if doc.number else "")
+        discrepancy = f"{label} {'; '.join(problems)}"
     return DocumentFacts(
         index=index, path=f"documents[{index}]", type=doc.type, number=doc.number,
         issued_by=doc.issued_by, issued_to=doc.issued_to, end_user=doc.end_user,
@@ -283,15 +322,12 @@ def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: l
         quantity=doc.quantity, unit=doc.unit, destination_country=doc.destination_country,
         declared_quantity=declared, quantity_mismatch=quantity_mismatch, hs_mismatch=hs_mismatch,
         destination_mismatch=destination_mismatch,
-        discrepancy=f"{label} {'; '.join(problems)}" if problems else None)
-
-
-def _covers(licence: Document, digits: str) -> bool:
-    """A licence covers a good when one HS code is a prefix of the other (or none are named)."""
-    return _covers_codes(licence.covers_hs, digits)
+        discrepancy=discrepancy)
 
 
 def _covers_codes(codes: Sequence[str], digits: str) -> bool:
+    """A document's HS codes cover a good when one code is a prefix of the other (or none
+    are named)."""
     if not codes:
         return True
     for code in codes:
@@ -302,21 +338,26 @@ def _covers_codes(codes: Sequence[str], digits: str) -> bool:
 
 
 class _Normaliser:
-    """Rewrites countries and HS codes to canonical form, recording each change."""
+    """Rewrites countries and HS codes to canonical form, recording each change (a change's
+    path is `path.format(*args)`, written out only when there is a change)."""
 
     def __init__(self) -> None:
         self.changes: list[Normalisation] = []
 
-    def country(self, path: str, value: str) -> str:
+    def _record(self, value: str, code: str, path: str, args: tuple[object, ...]) -> None:
+        self.changes.append(construct(Normalisation, path=path.format(*args), from_=value,
+                                      to=code))
+
+    def country(self, value: str, path: str, *args: object) -> str:
         code = to_alpha2(value) or value
         if code != value:
-            self.changes.append(construct(Normalisation, path=path, from_=value, to=code))
+            self._record(value, code, path, args)
         return code
 
-    def hs(self, path: str, value: str) -> str:
+    def hs(self, value: str, path: str, *args: object) -> str:
         code = canonical_hs(value) or value
         if code != value:
-            self.changes.append(construct(Normalisation, path=path, from_=value, to=code))
+            self._record(value, code, path, args)
         return code
 
     @overload
@@ -329,28 +370,40 @@ class _Normaliser:
     def party(self, path: str, party: Party | None) -> Party | None:
         if party is None:
             return None
-        code = self.country(f"{path}.country", party.country)
+        code = self.country(party.country, "{}.country", path)
         return party if code == party.country else party.model_copy(update={"country": code})
+
+    def route(self, route: Route) -> Route:
+        origin = self.country(route.origin_country, "route.origin_country")
+        dest = self.country(route.destination_country, "route.destination_country")
+        transit = [self.country(c, "route.transit_countries[{}]", i)
+                   for i, c in enumerate(route.transit_countries)]
+        if (origin, dest, transit) == (route.origin_country, route.destination_country,
+                                       route.transit_countries):
+            return route
+        return route.model_copy(update={"origin_country": origin, "destination_country": dest,
+                                        "transit_countries": transit})
 
     def good(self, i: int, good: Good) -> Good:
         update: dict[str, Any] = {}
-        hs = self.hs(f"goods[{i}].hs_code", good.hs_code)
+        hs = self.hs(good.hs_code, "goods[{}].hs_code", i)
         if hs != good.hs_code:
             update["hs_code"] = hs
         if good.origin_country is not None:
-            origin = self.country(f"goods[{i}].origin_country", good.origin_country)
+            origin = self.country(good.origin_country, "goods[{}].origin_country", i)
             if origin != good.origin_country:
                 update["origin_country"] = origin
         return good.model_copy(update=update) if update else good
 
     def document(self, i: int, doc: Document) -> Document:
         update: dict[str, Any] = {}
-        covers = [self.hs(f"documents[{i}].covers_hs[{j}]", c)
-                  for j, c in enumerate(doc.covers_hs)]
-        if covers != doc.covers_hs:
-            update["covers_hs"] = covers
+        if doc.covers_hs:
+            covers = [self.hs(c, "documents[{}].covers_hs[{}]", i, j)
+                      for j, c in enumerate(doc.covers_hs)]
+            if covers != doc.covers_hs:
+                update["covers_hs"] = covers
         if doc.destination_country is not None:
-            dest = self.country(f"documents[{i}].destination_country", doc.destination_country)
+            dest = self.country(doc.destination_country, "documents[{}].destination_country", i)
             if dest != doc.destination_country:
                 update["destination_country"] = dest
         return doc.model_copy(update=update) if update else doc

@@ -39,6 +39,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 
 from ..audit import GENESIS, AuditError, AuditEvent, ChainHead, EventType, NewEvent, chain
 from ..models import Review, Screening
+from ..models.construct import replace
 from ..models.screening import Decision, ReviewStatus
 from .database import WRITE_OPTION, make_engine
 from .errors import (
@@ -550,6 +551,7 @@ class SqlRepository:
             return
         columns = tuple(rows[0])
         processors = _bind_processors(table, columns, self._conn.dialect)
+        processed = [(i, p) for i, p in enumerate(processors) if p is not None]
         quote = self._conn.dialect.identifier_preparer.quote
         head = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
                 "VALUES ")
@@ -557,10 +559,13 @@ class SqlRepository:
         per = max(1, _SQLITE_MAX_PARAMS // len(columns))
         for start in range(0, len(rows), per):
             chunk = rows[start : start + per]
-            params = tuple(
-                process(row[name]) if process is not None else row[name]
-                for row in chunk for name, process in zip(columns, processors, strict=True))
-            self._conn.exec_driver_sql(head + ",".join([one] * len(chunk)), params)
+            params: list[Any] = []
+            for row in chunk:
+                values = [row[name] for name in columns]
+                for i, process in processed:
+                    values[i] = process(values[i])
+                params += values
+            self._conn.exec_driver_sql(head + ",".join([one] * len(chunk)), tuple(params))
 
     # ------------------------------------------------------------------ screenings
 
@@ -578,7 +583,7 @@ class SqlRepository:
             if not screening.id:
                 raise ValueError("a screening needs an id before it is stored")
             review = _OPEN if screening.decision != "clear" else None
-            done = screening.model_copy(update={"created_at": now, "review": review})
+            done = replace(screening, created_at=now, review=review)
             stored.append(done)
             body = item.body if item.body is not None else screening_body(done)
             codes = sorted({f.red_flag for f in done.findings})

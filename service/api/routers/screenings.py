@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import TypeAdapter, ValidationError
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ... import workflow
@@ -28,6 +28,7 @@ from ...engine import Ruleset, evaluate
 from ...engine.schema import RedFlag
 from ...ids import new_screening_id
 from ...models import Screening, Shipment
+from ...models.construct import replace
 from ...models.screening import Decision, ReviewStatus
 from ...review import ReviewRequest
 from ...store import (
@@ -41,6 +42,7 @@ from ...store import (
 )
 from ..deps import Services, ServicesDep, StoreDep
 from ..examples import EXAMPLE_SCREENING
+from ..handread import Part, documented, read_request
 from ..params import IsoDate, IsoDateTime, check_at_most, check_items_at_most
 from ..problems import field_errors, problem_dict
 from ..schemas import BatchRequest, BatchResponse, QueueCountsOut, ScreeningPage
@@ -49,19 +51,14 @@ from .common import AUTH, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["screenings"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
-        description="Makes a retry safe: the same key with the same request returns the first "
-                    "response (with `Idempotent-Replayed: true`); the same key with another "
-                    "request is 409.",
-    ),
-]
-AsOf = Annotated[
-    IsoDate | None,
-    Query(description="Evaluate the rules at this date instead of the shipment's ship_date."),
-]
+# The screening POSTs read their parts by hand (see `handread`).
+IDEMPOTENCY_KEY = Part(
+    "Idempotency-Key", "header",
+    Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$")],
+    "Makes a retry safe: the same key with the same request returns the first response (with "
+    "`Idempotent-Replayed: true`); the same key with another request is 409.")
+AS_OF = Part("as_of", "query", IsoDate,
+             "Evaluate the rules at this date instead of the shipment's ship_date.")
 JSON = "application/json"
 LOCATION = {"Location": {"description": "the new screening", "schema": {"type": "string"}}}
 ETAG = {"ETag": {"description": "the screening's version: send it as If-Match to review it",
@@ -142,13 +139,11 @@ def _context(request: Request) -> tuple[Services, Ruleset, Principal]:
               "content": {JSON: {"example": EXAMPLE_SCREENING}}},
         **problem_responses(*AUTH, 409, 413, 415, 422, 503),
     },
+    openapi_extra=documented(Shipment, AS_OF, IDEMPOTENCY_KEY),
 )
-async def create_screening(
-    shipment: Shipment,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-    as_of: AsOf = None,
-) -> Response:
+async def create_screening(request: Request) -> Response:
+    shipment, (as_of, idempotency_key) = await read_request(request, Shipment, AS_OF,
+                                                            IDEMPOTENCY_KEY)
     services, ruleset, principal = _context(request)
     # Evaluation is pure CPU work (well under a millisecond): it runs inline, and only the
     # database work goes to the threadpool, in one hop.
@@ -159,7 +154,7 @@ async def create_screening(
         record = await run_in_threadpool(_recorded, services, principal.org, idempotency_key)
         if record is not None:
             return await run_in_threadpool(_replay_one, services, record, fingerprint)
-    screening = evaluate(ruleset, shipment, as_of).model_copy(update={"id": new_screening_id()})
+    screening = replace(evaluate(ruleset, shipment, as_of), id=new_screening_id())
     idempotency = None
     if idempotency_key is not None:
         idempotency = IdempotencyWrite(org=principal.org, key=idempotency_key,
@@ -198,14 +193,19 @@ def _replay_one(services: ServicesDep, record: IdempotencyRecord, fingerprint: s
     description="At most 1,000 shipments by default: the server's `ASSAY_MAX_BATCH_ITEMS` "
                 "(more is a 422 on `/shipments`).",
     responses=problem_responses(*AUTH, 409, 413, 415, 422, 503),
+    openapi_extra=documented(BatchRequest, AS_OF, IDEMPOTENCY_KEY),
 )
-def create_screening_batch(
-    batch: BatchRequest,
-    request: Request,
-    idempotency_key: IdempotencyKey = None,
-    as_of: AsOf = None,
-) -> Response:
+async def create_screening_batch(request: Request) -> Response:
+    batch, (as_of, idempotency_key) = await read_request(request, BatchRequest, AS_OF,
+                                                         IDEMPOTENCY_KEY)
     services, ruleset, principal = _context(request)
+    return await run_in_threadpool(_screen_batch, services, ruleset, principal, batch,
+                                   idempotency_key, as_of)
+
+
+def _screen_batch(services: Services, ruleset: Ruleset, principal: Principal,
+                  batch: BatchRequest, idempotency_key: str | None, as_of: dt.date | None
+                  ) -> Response:
     check_items_at_most(len(batch.shipments), services.settings.max_batch_items,
                         name="shipments")
     fingerprint = ""
@@ -231,8 +231,7 @@ def create_screening_batch(
             outcomes.append(problem_dict(422, detail=f"{n} invalid field{'s' * (n != 1)}",
                                          errors=errors))
             continue
-        screening = evaluate(ruleset, shipment, as_of).model_copy(
-            update={"id": new_screening_id()})
+        screening = replace(evaluate(ruleset, shipment, as_of), id=new_screening_id())
         new = _new(screening, shipment, principal)
         screenings.append(new)
         outcomes.append(new)
