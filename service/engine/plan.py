@@ -62,7 +62,7 @@ class Plan:
 
 
 class PlanBuilder:
-    """Collects rule conditions into shared atoms and an index."""
+    """Collects rule and checklist conditions into shared atoms, then writes the plan."""
 
     def __init__(self, root: FieldType) -> None:
         self.root = root
@@ -132,13 +132,16 @@ class PlanBuilder:
         src = Source()
         unset = src.const(_UNSET, "unset")
         memo = sorted(a for a, n in uses.items() if n > 1)
-        memo_set = set(memo)
+        written: dict[int, str] = {}
 
         def atom(a: int) -> str:
-            expr = self.atoms[a].emit(src, "f", "f")
-            if a not in memo_set:
-                return expr
-            return f"(a{a} if a{a} is not {unset} else (a{a} := {expr}))"
+            """An atom's expression; one that several places use is evaluated once, into a
+            local, at the first place the shipment reaches."""
+            if a not in written:
+                expr = self.atoms[a].emit(src, "f", "f")
+                written[a] = (expr if uses[a] == 1 else
+                              f"(a{a} if a{a} is not {unset} else (a{a} := {expr}))")
+            return written[a]
 
         def conj(ids: tuple[int, ...]) -> str:
             return " and ".join(atom(a) for a in ids) or "True"
