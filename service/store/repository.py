@@ -524,9 +524,17 @@ _SQLITE_MAX_PARAMS = 30_000
 
 @functools.cache
 def _bind_processors(table: sa.Table, columns: tuple[str, ...], dialect: Dialect
-                     ) -> tuple[Callable[[Any], Any] | None, ...]:
-    return tuple(table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                 for name in columns)
+                     ) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """The bind processor of each column that has one, with the column's position."""
+    processors = (table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in columns)
+    return tuple((i, p) for i, p in enumerate(processors) if p is not None)
+
+
+@functools.cache
+def _insert_head(table: sa.Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    quote = dialect.identifier_preparer.quote
+    return f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES "
 
 
 class SqlRepository:
@@ -550,11 +558,8 @@ class SqlRepository:
             self._conn.execute(sa.insert(table), rows)
             return
         columns = tuple(rows[0])
-        processors = _bind_processors(table, columns, self._conn.dialect)
-        processed = [(i, p) for i, p in enumerate(processors) if p is not None]
-        quote = self._conn.dialect.identifier_preparer.quote
-        head = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-                "VALUES ")
+        processed = _bind_processors(table, columns, self._conn.dialect)
+        head = _insert_head(table, columns, self._conn.dialect)
         one = "(" + ",".join("?" * len(columns)) + ")"
         per = max(1, _SQLITE_MAX_PARAMS // len(columns))
         for start in range(0, len(rows), per):
