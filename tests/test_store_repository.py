@@ -362,3 +362,39 @@ def test_a_cancelled_submission_does_not_stop_the_writer(store: SqlStore) -> Non
         writer.stop()
     with store.transaction() as repo:
         assert set(repo.get_screenings([stored.id or ""], org=ORG)) == {stored.id}
+
+
+def test_stop_drains_every_submitted_job(store: SqlStore) -> None:
+    """Jobs submitted before ``stop`` are all committed, and their futures resolved."""
+    from service.store import GroupCommitWriter
+
+    writer = GroupCommitWriter(store)
+    writer.start()
+    futures = [writer.submit(new(make_screening(), make_screening())) for _ in range(20)]
+    writer.stop()
+    stored = [s for f in futures for s in f.result(timeout=0)]
+    assert len(stored) == 40 and all(s.created_at is not None for s in stored)
+    with store.transaction() as repo:
+        assert len(repo.get_screenings([s.id or "" for s in stored], org=ORG)) == 40
+    with pytest.raises(StoreUnavailable):
+        writer.submit(new(make_screening())).result(timeout=10)
+
+
+def test_a_dead_writer_fails_submissions_instead_of_hanging(store: SqlStore) -> None:
+    """When the writer process dies, what waits and what comes later fail as unavailable
+    (the API answers 503 and /readyz says why), never hang."""
+    from service.store import GroupCommitWriter
+
+    writer = GroupCommitWriter(store)
+    writer.start()
+    try:
+        assert writer.alive()
+        process = writer._process
+        assert process is not None
+        process.kill()
+        process.join(10)
+        assert not writer.alive()
+        with pytest.raises(StoreUnavailable):
+            writer.submit(new(make_screening())).result(timeout=10)
+    finally:
+        writer.stop()

@@ -156,6 +156,42 @@ class NewScreening:
     shipment: str | Mapping[str, Any] | None = None
     body: str | None = None
 
+    def record(self) -> ScreeningRecord:
+        """What the store writes for it: plain values (cheap to hand to another process)."""
+        s = self.screening
+        if not s.id:
+            raise ValueError("a screening needs an id before it is stored")
+        return ScreeningRecord(
+            id=s.id, org=self.org, submitted_by=self.submitted_by, reference=s.reference,
+            decision=s.decision, risk_score=s.risk_score, ruleset_version=s.ruleset.version,
+            as_of=s.as_of, red_flags=tuple(sorted({f.red_flag for f in s.findings})),
+            body=self.body if self.body is not None else screening_body(s),
+            shipment=self.shipment)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRecord:
+    """The columns of a new screening, its red flags and its serialised body."""
+
+    id: str
+    org: str
+    submitted_by: str | None
+    reference: str
+    decision: str
+    risk_score: int
+    ruleset_version: str
+    as_of: dt.date
+    red_flags: tuple[str, ...]
+    body: str
+    shipment: str | Mapping[str, Any] | None
+
+
+def stored_form(screening: Screening, now: dt.datetime) -> Screening:
+    """The screening as stored at `now`: with its creation time, and open for review
+    unless it is clear."""
+    return replace(screening, created_at=now,
+                   review=_OPEN if screening.decision != "clear" else None)
+
 
 # The screening's fields kept in columns of their own, not in its stored JSON body.
 STORED_APART: set[str] = {"created_at", "review"}
@@ -576,46 +612,45 @@ class SqlRepository:
 
     def add_screenings(self, items: Sequence[NewScreening], *, now: dt.datetime
                        ) -> list[Screening]:
-        if not items:
-            return []
         now = now.astimezone(dt.UTC)
-        stored: list[Screening] = []
+        self.add_records([item.record() for item in items], now=now)
+        return [stored_form(item.screening, now) for item in items]
+
+    def add_records(self, records: Sequence[ScreeningRecord], *, now: dt.datetime) -> None:
+        """Insert new screenings (as `stored_form` at `now`) with their red flags and their
+        screening.created audit events."""
+        if not records:
+            return
+        now = now.astimezone(dt.UTC)
         rows: list[dict[str, Any]] = []
         flags: list[dict[str, str]] = []
         events: list[NewEvent] = []
-        for item in items:
-            screening = item.screening
-            if not screening.id:
-                raise ValueError("a screening needs an id before it is stored")
-            review = _OPEN if screening.decision != "clear" else None
-            done = replace(screening, created_at=now, review=review)
-            stored.append(done)
-            body = item.body if item.body is not None else screening_body(done)
-            codes = sorted({f.red_flag for f in done.findings})
+        for r in records:
+            flagged = r.decision != "clear"
             rows.append({
-                "id": done.id,
-                "org_id": item.org,
-                "submitted_by": item.submitted_by,
-                "reference": done.reference,
-                "decision": done.decision,
-                "risk_score": done.risk_score,
-                "ruleset_version": done.ruleset.version,
-                "review_status": review.status if review else None,
-                "review": _OPEN_JSON if review else None,
+                "id": r.id,
+                "org_id": r.org,
+                "submitted_by": r.submitted_by,
+                "reference": r.reference,
+                "decision": r.decision,
+                "risk_score": r.risk_score,
+                "ruleset_version": r.ruleset_version,
+                "review_status": _OPEN.status if flagged else None,
+                "review": _OPEN_JSON if flagged else None,
                 "version": 1,
-                "as_of": done.as_of,
+                "as_of": r.as_of,
                 "created_at": now,
-                "body": body,
-                "shipment": item.shipment,
+                "body": r.body,
+                "shipment": r.shipment,
             })
-            flags.extend({"screening_id": done.id or "", "red_flag": code} for code in codes)
+            flags.extend({"screening_id": r.id, "red_flag": code} for code in r.red_flags)
             events.append(NewEvent(
-                type="screening.created", org=item.org, actor=item.submitted_by,
-                screening_id=done.id, payload={
-                    "reference": done.reference, "decision": done.decision,
-                    "risk_score": done.risk_score, "red_flags": codes,
-                    "ruleset_version": done.ruleset.version,
-                    "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
+                type="screening.created", org=r.org, actor=r.submitted_by,
+                screening_id=r.id, payload={
+                    "reference": r.reference, "decision": r.decision,
+                    "risk_score": r.risk_score, "red_flags": list(r.red_flags),
+                    "ruleset_version": r.ruleset_version,
+                    "body_sha256": hashlib.sha256(r.body.encode()).hexdigest(),
                 }))
         try:
             self._insert(screenings, rows)
@@ -623,7 +658,6 @@ class SqlRepository:
         except SQLAlchemyError as exc:
             raise _translate(exc, "storing screenings") from exc
         self.append_events(events, now=now)
-        return stored
 
     def _select_screenings(self, ids: Sequence[str], org: str | None, *, shipment: bool
                            ) -> Iterator[RowMapping]:

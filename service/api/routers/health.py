@@ -21,11 +21,14 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, operation_id="readyz",
-            summary="The database answers at the expected schema and a ruleset is loaded",
+            summary="The database answers at the expected schema, the store writer runs and a "
+                    "ruleset is loaded",
             responses=problem_responses(503))
 def readyz(services: ServicesDep) -> Readiness:
     ruleset = services.rulesets.current
     store = services.store
+    if not services.writer.alive():
+        raise HTTPException(503, "the store writer is not running: restart the server")
     store.ping()
     revision = store.revision()
     expected = store.expected_revision()
