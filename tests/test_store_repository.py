@@ -398,3 +398,54 @@ def test_a_dead_writer_fails_submissions_instead_of_hanging(store: SqlStore) -> 
             writer.submit(new(make_screening())).result(timeout=10)
     finally:
         writer.stop()
+
+
+def test_a_streamed_job_commits_its_parts_in_one_transaction(store: SqlStore) -> None:
+    """Parts are stored as they come, other jobs wait their turn, and the whole job commits
+    at its end; an abandoned stream leaves nothing behind."""
+    from service.store import GroupCommitWriter
+
+    writer = GroupCommitWriter(store)
+    writer.start()
+    try:
+        parts = [[make_screening() for _ in range(3)] for _ in range(3)]
+        stream = writer.stream()
+        stream.add(new(*parts[0]))
+        single = writer.submit(new(make_screening()))  # arrives in the middle of the stream
+        stream.add(new(*parts[1]))
+        streamed = stream.end(new(*parts[2])).result(timeout=10)
+        [alone] = single.result(timeout=10)
+        dropped = writer.stream()
+        lost = make_screening()
+        dropped.add(new(lost))
+        dropped.abort()
+        with pytest.raises(StoreError):
+            dropped.future.result(timeout=10)
+    finally:
+        writer.stop()
+    assert [s.id for s in streamed] == [s.id for part in parts for s in part]
+    assert len({s.created_at for s in streamed}) == 1
+    with store.transaction() as repo:
+        found = repo.get_screenings([s.id or "" for s in [*streamed, alone]], org=ORG)
+        assert len(found) == 10
+        assert repo.get_screenings([lost.id or ""], org=ORG) == {}
+
+
+def test_a_failing_streamed_job_stores_none_of_its_parts(store: SqlStore) -> None:
+    from service.store import GroupCommitWriter
+
+    writer = GroupCommitWriter(store)
+    writer.start()
+    try:
+        first = make_screening()
+        writer.submit(new(first)).result(timeout=10)
+        stream = writer.stream()
+        fresh = make_screening()
+        stream.add(new(fresh))
+        with pytest.raises(StoreError):
+            stream.end(new(first)).result(timeout=10)  # the id is taken: nothing of it stays
+        assert writer.submit(new(make_screening())).result(timeout=10)  # the writer goes on
+    finally:
+        writer.stop()
+    with store.transaction() as repo:
+        assert repo.get_screenings([fresh.id or ""], org=ORG) == {}

@@ -12,18 +12,24 @@ between every database call, and wait for the event loop to give it up each time
 storing and serving could never run at once. Jobs travel as plain values
 (`ScreeningRecord`); the answer is each job's commit time, from which the stored screenings
 are built on this side (`stored_form`).
+
+A large job can be streamed (`stream`): its parts are inserted as they arrive, so that the
+writer stores the first screenings of a batch while the server screens the next ones, and
+the whole job still commits (or fails) in one transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import itertools
 import logging
 import multiprocessing
 import pickle
 import signal
 import threading
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -38,6 +44,7 @@ from .repository import NewScreening, ScreeningRecord, SqlStore, stored_form
 
 log = logging.getLogger("assay.store")
 START_TIMEOUT_S = 60.0
+PIPE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +58,9 @@ class IdempotencyWrite:
     result: dict[str, Any]
 
 
-# A job as it travels: its number, its records, its idempotency record.
-_Job = tuple[int, list[ScreeningRecord], IdempotencyWrite | None]
+# A message as it travels: (kind, job number, records, idempotency record). Kinds: "job" (a
+# whole job), "part" (more of a streamed job), "end" (its last part), "abort" (drop it).
+_Message = tuple[str, int, list[ScreeningRecord], IdempotencyWrite | None]
 # An outcome as it comes back: the job's number and ("ok", commit time) or (error class name,
 # message, idempotency key).
 _Outcome = tuple[int, tuple[str, Any, Any]]
@@ -67,7 +75,10 @@ class GroupCommitWriter:
     def __init__(self, store: SqlStore, *, max_group: int = 256) -> None:
         self.url = store.engine.url.render_as_string(hide_password=False)
         self.max_group = max_group
-        self._lock = threading.Lock()  # guards the fields below and sending
+        # `_lock` guards the fields below; `_sending` the pipe to the writer, apart, so that
+        # the thread taking answers never waits for a sender blocked on a full pipe.
+        self._lock = threading.Lock()
+        self._sending = threading.Lock()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._jobs: Connection | None = None
         self._receiver: threading.Thread | None = None
@@ -88,6 +99,7 @@ class GroupCommitWriter:
             process.start()
             jobs_out.close()
             results_in.close()
+            _widen(jobs_in)
             if not results_out.poll(START_TIMEOUT_S):
                 process.kill()
                 raise StoreUnavailable("the store writer did not start")
@@ -102,7 +114,7 @@ class GroupCommitWriter:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish every submitted job, then stop the process."""
-        with self._lock:
+        with self._sending, self._lock:
             process, jobs, receiver = self._process, self._jobs, self._receiver
             self._process = self._jobs = self._receiver = None
             if jobs is not None:
@@ -141,19 +153,43 @@ class GroupCommitWriter:
         except ValueError as exc:
             future.set_exception(exc)
             return future
+        number = self._open(future, list(screenings))
+        if number is not None:
+            self._send(("job", number, records, idempotency))
+        return future
+
+    def stream(self) -> Stream:
+        """A job sent in parts (``Stream.add``), stored in one transaction (``Stream.end``)."""
+        future: Future[list[Screening]] = Future()
+        future.set_running_or_notify_cancel()
+        screenings: list[NewScreening] = []
+        return Stream(self, future, self._open(future, screenings), screenings)
+
+    def _open(self, future: Future[list[Screening]], screenings: list[NewScreening]
+              ) -> int | None:
+        """Register a job's future; None (and the future failed) when the writer is down."""
         with self._lock:
             if self._jobs is None:
                 future.set_exception(StoreUnavailable("the store writer is not running"))
-                return future
+                return None
             number = next(self._numbers)
             self._pending[number] = (future, screenings)
-            job: _Job = (number, records, idempotency)
+            return number
+
+    def _send(self, message: _Message) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._sending:
             try:
-                self._jobs.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+                if self._jobs is None:
+                    raise OSError("the store writer is not running")
+                self._jobs.send_bytes(data)
+                return
             except OSError as exc:
-                del self._pending[number]
-                future.set_exception(StoreUnavailable(f"the store writer is gone: {exc}"))
-        return future
+                error = StoreUnavailable(f"the store writer is gone: {exc}")
+        with self._lock:
+            entry = self._pending.pop(message[1], None)
+        if entry is not None and not entry[0].done():
+            entry[0].set_exception(error)
 
     def _receive(self, results: Connection) -> None:
         """Resolve each job's future as its outcome comes back; when the process ends, fail
@@ -178,6 +214,51 @@ class GroupCommitWriter:
             future.set_exception(StoreUnavailable("the store writer stopped"))
 
 
+class Stream:
+    """One job sent in parts. ``end`` (or ``abort``, when the caller fails half way) must
+    follow: the writer holds the job's transaction open until then."""
+
+    def __init__(self, writer: GroupCommitWriter, future: Future[list[Screening]],
+                 number: int | None, screenings: list[NewScreening]) -> None:
+        self._writer, self.future, self._number = writer, future, number
+        self._screenings = screenings
+
+    def add(self, screenings: Sequence[NewScreening]) -> None:
+        """Send more screenings (with ``id`` set) of the job."""
+        self._part("part", screenings, None)
+
+    def end(self, screenings: Sequence[NewScreening] = (), *,
+            idempotency: IdempotencyWrite | None = None) -> Future[list[Screening]]:
+        """Send the last screenings and the idempotency record; the future gives every
+        screening of the job as stored, in the order sent."""
+        self._part("end", screenings, idempotency)
+        self._number = None
+        return self.future
+
+    def abort(self) -> None:
+        """Drop the job: nothing of it is stored."""
+        if self._number is not None:
+            self._writer._send(("abort", self._number, [], None))
+            self._number = None
+
+    def _part(self, kind: str, screenings: Sequence[NewScreening],
+              idempotency: IdempotencyWrite | None) -> None:
+        if self._number is None:
+            return  # the writer was down (the future says so) or the job is over
+        records = [s.record() for s in screenings]
+        self._screenings.extend(screenings)
+        self._writer._send((kind, self._number, records, idempotency))
+
+
+def _widen(pipe: Connection) -> None:
+    """Let a pipe hold a whole part of a streamed batch (Linux), so that sending one seldom
+    waits for the writer to read."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
+
+
 def _context() -> ForkServerContext | SpawnContext:
     """Never fork the (threaded) server itself: on Linux a fork server that has this module
     loaded already starts each writer in milliseconds; elsewhere a fresh interpreter does."""
@@ -200,6 +281,25 @@ def _error(kind: str, message: str, key: str | None) -> Exception:
 # ------------------------------------------------------------------ the writer process
 
 
+class _Inbox:
+    """The messages from the server, with those read ahead and put back kept in order."""
+
+    def __init__(self, jobs: Connection) -> None:
+        self.jobs = jobs
+        self.ahead: deque[_Message | None] = deque()
+
+    def ready(self) -> bool:
+        """Whether a message can be had without waiting."""
+        return bool(self.ahead) or self.jobs.poll()
+
+    def get(self) -> _Message | None:
+        """The next message (None: stop). Raises ``EOFError`` when the server is gone."""
+        if self.ahead:
+            return self.ahead.popleft()
+        message: _Message | None = pickle.loads(self.jobs.recv_bytes())
+        return message
+
+
 def _serve(url: str, jobs: Connection, results: Connection, max_group: int) -> None:
     """The writer process: commit waiting jobs together until told to stop (None) or until
     the server goes away (end of file)."""
@@ -211,36 +311,99 @@ def _serve(url: str, jobs: Connection, results: Connection, max_group: int) -> N
         results.send_bytes(pickle.dumps(("error", str(exc))))
         return
     results.send_bytes(pickle.dumps(("ready", None)))
+    inbox = _Inbox(jobs)
     try:
         while True:
-            try:
-                job = pickle.loads(jobs.recv_bytes())
-            except (EOFError, OSError):
+            message = inbox.get()
+            if message is None:
                 return
-            if job is None:
-                return
-            group: list[_Job] = [job]
-            stop = False
-            while len(group) < max_group and jobs.poll():
-                more = pickle.loads(jobs.recv_bytes())
-                if more is None:
-                    stop = True
-                    break
-                group.append(more)
-            results.send_bytes(pickle.dumps(_commit(store, group),
-                                            protocol=pickle.HIGHEST_PROTOCOL))
-            if stop:
-                return
+            if message[0] in ("part", "end"):
+                outcomes = _stream(store, inbox, message)
+            elif message[0] == "abort":  # a stream abandoned before its first part
+                outcomes = [(message[1], _ABANDONED)]
+            else:
+                group = [message]
+                while len(group) < max_group and inbox.ready():
+                    more = inbox.get()
+                    if more is None or more[0] != "job":
+                        inbox.ahead.appendleft(more)
+                        break
+                    group.append(more)
+                outcomes = _commit(store, group)
+            results.send_bytes(pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL))
+    except (EOFError, OSError):
+        return
     finally:
         store.dispose()
 
 
-def _commit(store: SqlStore, group: list[_Job]) -> list[_Outcome]:
+def _stream(store: SqlStore, inbox: _Inbox, first: _Message) -> list[_Outcome]:
+    """Store a streamed job in one transaction, its parts as they come. Messages of other
+    jobs that arrive meanwhile wait their turn, in order."""
+    number = first[1]
+    now = dt.datetime.now(dt.UTC)
+    others: list[_Message] = []
+    message: _Message = first
+    failure: Exception | None = None
+    try:
+        with store.transaction(write=True, first_statement_writes=True) as repo:
+            while True:
+                if failure is None and message[0] != "abort":
+                    try:
+                        repo.add_records(message[2], now=now)
+                        if message[0] == "end" and message[3] is not None:
+                            write = message[3]
+                            repo.add_idempotency(
+                                key=write.key, fingerprint=write.fingerprint,
+                                status_code=write.status_code, result=write.result, now=now,
+                                org=write.org)
+                    except Exception as exc:  # read the rest of the job, then fail it
+                        failure = exc
+                if message[0] in ("end", "abort"):
+                    break
+                message = _next_of(inbox, number, others)
+            if failure is not None or message[0] == "abort":
+                raise _Dropped
+    except _Dropped:
+        pass
+    except Exception as exc:  # the commit itself failed
+        failure = exc
+    finally:
+        inbox.ahead.extendleft(reversed(others))
+    if message[0] == "abort":
+        return [(number, _ABANDONED)]
+    if failure is not None:
+        if not isinstance(failure, StoreError | AuditError | ValueError):
+            log.error("store writer failed", exc_info=failure)
+        key = failure.key if isinstance(failure, IdempotencyKeyTaken) else None
+        return [(number, (type(failure).__name__, str(failure), key))]
+    return [(number, ("ok", now, None))]
+
+
+_ABANDONED = ("StoreError", "the job was abandoned by its sender", None)
+
+
+class _Dropped(Exception):
+    """Roll the streamed job back (it failed, or its sender abandoned it)."""
+
+
+def _next_of(inbox: _Inbox, number: int, others: list[_Message]) -> _Message:
+    """The next message of job `number`; the others read meanwhile go to `others`."""
+    while True:
+        message = inbox.get()
+        if message is None:  # stopped half way: the job is rolled back
+            raise StoreUnavailable("the server stopped in the middle of a streamed job")
+        if message[1] == number:
+            return message
+        others.append(message)
+
+
+def _commit(store: SqlStore, group: list[_Message]) -> list[_Outcome]:
     now = dt.datetime.now(dt.UTC)
     try:
         with store.transaction(write=True, first_statement_writes=True) as repo:
-            repo.add_records([r for _, records, _ in group for r in records], now=now)
-            for _, _, write in group:
+            repo.add_records([r for _, _, records, _ in group for r in records], now=now)
+            for _, _, _, write in group:
                 if write is not None:
                     repo.add_idempotency(
                         key=write.key, fingerprint=write.fingerprint,
@@ -253,5 +416,5 @@ def _commit(store: SqlStore, group: list[_Job]) -> list[_Outcome]:
         if not isinstance(exc, StoreError | AuditError | ValueError):
             log.exception("store writer failed")
         key = exc.key if isinstance(exc, IdempotencyKeyTaken) else None
-        return [(number, (type(exc).__name__, str(exc), key)) for number, _, _ in group]
-    return [(number, ("ok", now, None)) for number, _, _ in group]
+        return [(number, (type(exc).__name__, str(exc), key)) for _, number, _, _ in group]
+    return [(number, ("ok", now, None)) for _, number, _, _ in group]

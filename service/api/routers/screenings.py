@@ -51,6 +51,8 @@ from .common import AUTH, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["screenings"])
 
+# Screenings of a batch handed to the store writer at a time (see `GroupCommitWriter.stream`).
+BATCH_CHUNK = 50
 # The screening POSTs read their parts by hand (see `handread`).
 IDEMPOTENCY_KEY = Part(
     "Idempotency-Key", "header",
@@ -218,23 +220,32 @@ def _screen_batch(services: Services, ruleset: Ruleset, principal: Principal,
             return _replay_batch(services, record, fingerprint)
 
     outcomes: list[NewScreening | dict[str, Any]] = []
-    screenings: list[NewScreening] = []
-    for index, item in enumerate(batch.shipments):
-        try:
-            shipment = Shipment.model_validate(item)
-        except ValidationError as exc:
-            errors = field_errors(
-                [{**e, "loc": ("shipments", index, *e["loc"])} for e in exc.errors()],
-                where="body",
-            )
-            n = len(errors)
-            outcomes.append(problem_dict(422, detail=f"{n} invalid field{'s' * (n != 1)}",
-                                         errors=errors))
-            continue
-        screening = replace(evaluate(ruleset, shipment, as_of), id=new_screening_id())
-        new = _new(screening, shipment, principal)
-        screenings.append(new)
-        outcomes.append(new)
+    chunk: list[NewScreening] = []
+    # The writer stores each chunk while the next is screened; all in one transaction.
+    stream = services.writer.stream()
+    try:
+        for index, item in enumerate(batch.shipments):
+            try:
+                shipment = Shipment.model_validate(item)
+            except ValidationError as exc:
+                errors = field_errors(
+                    [{**e, "loc": ("shipments", index, *e["loc"])} for e in exc.errors()],
+                    where="body",
+                )
+                n = len(errors)
+                outcomes.append(problem_dict(422, detail=f"{n} invalid field{'s' * (n != 1)}",
+                                             errors=errors))
+                continue
+            screening = replace(evaluate(ruleset, shipment, as_of), id=new_screening_id())
+            new = _new(screening, shipment, principal)
+            chunk.append(new)
+            outcomes.append(new)
+            if len(chunk) == BATCH_CHUNK:
+                stream.add(chunk)
+                chunk = []
+    except BaseException:
+        stream.abort()
+        raise
 
     idempotency = None
     if idempotency_key is not None:
@@ -247,8 +258,7 @@ def _screen_batch(services: Services, ruleset: Ruleset, principal: Principal,
                                        fingerprint=fingerprint, status_code=200,
                                        result={"results": recorded})
     try:
-        future = services.writer.submit(screenings, idempotency=idempotency)
-        stored = future.result()  # in the order submitted
+        stored = stream.end(chunk, idempotency=idempotency).result()  # in the order sent
     except IdempotencyKeyTaken:
         record = _recorded(services, principal.org, idempotency_key or "")
         if record is None:
