@@ -78,3 +78,23 @@ def test_effective_dates_follow_as_of(ruleset: Ruleset) -> None:
     assert [("LIC-PROHIBITED-DEST" in f, "REG-UNVERIFIED" in f) for f in flags.values()] == [
         (False, False), (True, False), (True, False), (False, False), (False, False),
         (False, True)]
+
+
+def test_evidence_points_into_the_submitted_shipment(ruleset: Ruleset) -> None:
+    """Every evidence path of every finding on the labelled cases starts at a field of the
+    submitted shipment (derived facts show where they come from), or at its root ("$",
+    for a condition that does not hold)."""
+    import re
+    from pathlib import Path
+
+    cases = Path(__file__).parent / "cases"
+    roots: set[str] = set()
+    for name in ("dev.jsonl", "own.jsonl"):
+        for line in (cases / name).read_text("utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                shipment = Shipment.model_validate(case.get("shipment", case))
+                roots |= {re.match(r"^[A-Za-z_$]+", e.path).group(0)  # type: ignore[union-attr]
+                          for f in evaluate(ruleset, shipment).findings for e in f.evidence}
+    assert roots <= {*Shipment.model_fields, "$"}
+    assert {"route", "end_user", "documents", "goods"} <= roots

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..models import ChecklistItem, Finding, Screening, Shipment
-from ..models.construct import construct
-from ..reference.facts import Facts
+from ..models import ChecklistItem, Evidence, Finding, Screening, Shipment
+from ..models.construct import construct, replace
+from ..reference.facts import Facts, submitted_path
 from .ruleset import CompiledRule, Ruleset
 
 
@@ -32,8 +32,15 @@ def _finding(rule: CompiledRule, facts: Facts) -> Finding:
     return construct(Finding,
         rule_id=spec.id, red_flag=spec.red_flag, title=spec.title, category=spec.category,
         severity=spec.severity, message=rule.render(facts),
-        evidence=rule.condition.explain(facts, facts, ""), citations=list(rule.citations),
+        evidence=[_submitted(e) for e in rule.condition.explain(facts, facts, "")],
+        citations=list(rule.citations),
         action=spec.action)
+
+
+def _submitted(evidence: Evidence) -> Evidence:
+    """Evidence of a derived root fact points at the submitted field it comes from."""
+    path = submitted_path(evidence.path)
+    return evidence if path == evidence.path else replace(evidence, path=path)
 
 
 def decide(ruleset: Ruleset, findings: list[Finding]) -> tuple[str, int]:

@@ -8,6 +8,7 @@ available to rules, checked at load time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from ..models import Evidence, Money, Party, Route
@@ -140,3 +141,33 @@ class Facts:
     unverified_goods: list[GoodFacts]
     foreign_currencies: list[str]
     fx_missing: list[str]
+
+
+# Root facts derived from submitted fields, and where they stand in the submitted shipment
+# (one place per position for a derived list: `destination_countries` is the route's
+# destination, then the end user's country where it differs). An item of a derived list of
+# lines or documents shows as itself (its own `path`); the list as a whole, as the list it
+# is drawn from.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "end_user_country": ("end_user.country",),
+    "destination_countries": ("route.destination_country", "end_user.country"),
+    "foreign_currencies": ("goods",),
+    "fx_missing": ("goods",),
+    **{name: ("goods",) for name in (
+        "controlled_goods", "misdeclared_goods", "undervalued_goods", "unlicensed_goods",
+        "expired_licence_goods", "unverified_goods")},
+    "licences": ("documents",),
+    "inconsistent_documents": ("documents",),
+}
+_ROOT = re.compile(r"^([A-Za-z_]+)(?:\[(\d+)\])?(.*)$")
+
+
+def submitted_path(path: str) -> str:
+    """The path in the submitted shipment of a fact's path (`destination_countries[1]` is
+    `end_user.country`); other paths are already there."""
+    match = _ROOT.match(path)
+    sources = SOURCES.get(match.group(1)) if match else None
+    if match is None or sources is None:
+        return path
+    index = int(match.group(2) or 0)
+    return sources[min(index, len(sources) - 1)] + match.group(3)
