@@ -161,3 +161,14 @@ def test_unknown_field_suggests_the_closest_name() -> None:
     ctx = Context("t.yaml", LISTS, ROOT_TYPE)
     compile_condition(load_yaml("mdoe: sea", "t.yaml"), ROOT_TYPE, ctx)
     assert "did you mean 'mode'" in ctx.problems[0].message
+
+
+def test_not_is_explained_by_the_values_it_reads() -> None:
+    """A condition that does not hold has no evidence of its own: `not` shows the field it
+    read, with its value (not the root of the shipment)."""
+    facts = root()
+    scalar = compiled("{not: {consignee.country: {equals: $end_user.country}}}")
+    assert scalar.test(facts, facts)
+    [evidence] = scalar.explain(facts, facts, "")
+    assert (evidence.path, evidence.value) == ("consignee.country", "MY")
+    assert evidence.why.startswith("not (consignee.country equals $end_user.country")

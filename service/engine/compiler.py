@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 
 from ..errors import Problem
 from ..models import Evidence
-from ..models.construct import construct
+from ..models.construct import construct, replace
 from ..reference.hs import hs_digits
 from ..reference.keywords import KeywordMatcher
 from ..reference.parties import normalise_name
@@ -58,12 +58,14 @@ def _lazy(params: str, expr: Callable[[Source], str]) -> Callable[..., bool]:
 
 
 class Compiled:
-    """A compiled condition: its expression, its test, its explanation, its text."""
+    """A compiled condition: its expression, its test, its explanation, its text, and the
+    fields it reads (path, from the root?) for explaining a `not`."""
 
-    __slots__ = ("emit", "explain", "test", "text")
+    __slots__ = ("emit", "explain", "fields", "test", "text")
 
-    def __init__(self, emit: Emit, explain: Explain, text: str) -> None:
-        self.emit, self.explain, self.text = emit, explain, text
+    def __init__(self, emit: Emit, explain: Explain, text: str,
+                 fields: tuple[tuple[str, bool], ...] = ()) -> None:
+        self.emit, self.explain, self.text, self.fields = emit, explain, text, fields
         self.test: Test = _lazy("s, r", lambda src: emit(src, "s", "r"))
 
 
@@ -160,7 +162,7 @@ def all_of(parts: list[Compiled]) -> Compiled:
             out += part(s, r, prefix)
         return out
 
-    return Compiled(emit, explain, " and ".join(f"({p.text})" for p in parts))
+    return Compiled(emit, explain, " and ".join(f"({p.text})" for p in parts), _fields(parts))
 
 
 def _any(parts: list[Compiled]) -> Compiled:
@@ -170,16 +172,34 @@ def _any(parts: list[Compiled]) -> Compiled:
     def explain(s: Any, r: Any, prefix: str) -> list[Evidence]:
         return [e for p in parts if p.test(s, r) for e in p.explain(s, r, prefix)]
 
-    return Compiled(emit, explain, " or ".join(f"({p.text})" for p in parts))
+    return Compiled(emit, explain, " or ".join(f"({p.text})" for p in parts), _fields(parts))
+
+
+def _fields(parts: list[Compiled]) -> tuple[tuple[str, bool], ...]:
+    return tuple(dict.fromkeys(f for p in parts for f in p.fields))
 
 
 def _not(inner: Compiled) -> Compiled:
+    """A condition that does not hold has no evidence of its own: a `not` shows the values
+    of the fields its condition reads."""
     text = f"not ({inner.text})"
+    reads = [(path, from_root, getter(path)) for path, from_root in inner.fields]
 
     def explain(s: Any, r: Any, prefix: str) -> list[Evidence]:
-        return [construct(Evidence, path=prefix.rstrip(".") or "$", value=None, why=text)]
+        if not reads:
+            return [construct(Evidence, path=prefix.rstrip(".") or "$", value=None, why=text)]
+        out: list[Evidence] = []
+        for path, from_root, get in reads:
+            value = get(r if from_root else s)
+            if isinstance(value, list) and value and hasattr(value[0], "evidence"):
+                out += [replace(item.evidence(), why=text) for item in value]  # lines, parties
+            else:
+                out.append(construct(Evidence, path=path if from_root else prefix + path,
+                                     value=_jsonable(value), why=text))
+        return out
 
-    return Compiled(lambda src, s, r: f"(not {inner.emit(src, s, r)})", explain, text)
+    return Compiled(lambda src, s, r: f"(not {inner.emit(src, s, r)})", explain, text,
+                    inner.fields)
 
 
 # ---------------------------------------------------------------- fields and operands
@@ -218,7 +238,7 @@ def _field(key: str, spec: Any, scope: FieldType, ctx: Context, kmark: Mark,
             return ops[0].explain(v, s, r, where)
         return [e for o in ops for e in o.explain(v, s, r, where)]
 
-    return Compiled(emit, explain, texts)
+    return Compiled(emit, explain, texts, ((path, from_root),))
 
 
 class Built(NamedTuple):
@@ -239,7 +259,10 @@ def _call(check: Check) -> EmitValue:
     return lambda src, v, s, r: f"{src.const(check, 'k')}({v}, {s}, {r})"
 
 
-def _simple(emit: EmitValue, describe: Callable[[Any, Any, Any], str] | str) -> Built:
+def _simple(emit: EmitValue, describe: Callable[[Any, Any, Any], str] | str,
+            text: str = "") -> Built:
+    """An operator with one piece of evidence: the value, and why (`describe`, or `text`
+    as the operator reads in conditions when `describe` needs the value)."""
     if isinstance(describe, str):
         why = describe
 
@@ -251,7 +274,7 @@ def _simple(emit: EmitValue, describe: Callable[[Any, Any, Any], str] | str) -> 
     def explain_with(v: Any, s: Any, r: Any, path: str) -> list[Evidence]:
         return [construct(Evidence, path=path, value=_jsonable(v), why=describe(v, s, r))]
 
-    return Built(emit, explain_with, "matches")
+    return Built(emit, explain_with, text)
 
 
 def _jsonable(v: Any) -> Any:
@@ -332,7 +355,7 @@ def _equals(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
     if operand.is_ref:
         ref = operand
         return _simple(_call(lambda v, s, r: v is not None and v == ref.value(s, r)),
-                       lambda v, s, r: f"equals {ref}")
+                       f"equals {ref}")
     if ftype.choices and str(raw) not in ftype.choices:
         raise CompileProblem(mark, "operand",
                              f"{raw!r} is not one of {', '.join(ftype.choices)}")
@@ -417,7 +440,8 @@ def _contains_any(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built
         return f"contains {found!r} ({name})" if found else f"contains a term of {name}"
 
     return _simple(_expr(lambda src, v: f"(isinstance({v}, str) and "
-                                         f"{src.const(find, 'f')}({v}) is not None)"), describe)
+                                         f"{src.const(find, 'f')}({v}) is not None)"),
+                   describe, f"contains a term of {name}")
 
 
 def _hs_prefix(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
@@ -463,7 +487,8 @@ def _compare(op: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
                 return src.bind(other, lambda o: f"({v} is not None and {o} is not None "
                                                  f"and {v} {symbol} {o})")
 
-            return _simple(emit, lambda v, s, r: f"{word} {ref} ({_jsonable(ref.value(s, r))})")
+            return _simple(emit, lambda v, s, r: f"{word} {ref} ({_jsonable(ref.value(s, r))})",
+                           f"{word} {ref}")
         value = _coerce(raw, ftype, mark)
         return _simple(_expr(lambda src, v: f"({v} is not None and {v} {symbol} "
                                             f"{src.const(value)})"), f"{word} {raw}")
@@ -490,7 +515,7 @@ def _same_party(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
         o = other(s, r)
         return isinstance(v, str) and isinstance(o, str) and _same_name(v, o)
 
-    return _simple(_call(check), lambda v, s, r: f"names the same party as {raw}")
+    return _simple(_call(check), f"names the same party as {raw}")
 
 
 # The loop each quantifier writes: (test on an item, result when it holds, result otherwise).
