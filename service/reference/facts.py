@@ -159,12 +159,15 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "licences": ("documents",),
     "inconsistent_documents": ("documents",),
 }
+_DERIVED = tuple(SOURCES)
 _ROOT = re.compile(r"^([A-Za-z_]+)(?:\[(\d+)\])?(.*)$")
 
 
 def submitted_path(path: str) -> str:
     """The path in the submitted shipment of a fact's path (`destination_countries[1]` is
     `end_user.country`); other paths are already there."""
+    if not path.startswith(_DERIVED):  # most evidence is of submitted fields: no work
+        return path
     match = _ROOT.match(path)
     sources = SOURCES.get(match.group(1)) if match else None
     if match is None or sources is None:
