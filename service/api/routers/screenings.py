@@ -147,8 +147,8 @@ async def create_screening(request: Request) -> Response:
     shipment, (as_of, idempotency_key) = await read_request(request, Shipment, AS_OF,
                                                             IDEMPOTENCY_KEY)
     services, ruleset, principal = _context(request)
-    # Evaluation is pure CPU work (well under a millisecond): it runs inline, and only the
-    # database work goes to the threadpool, in one hop.
+    # Evaluation is pure CPU work (well under a millisecond): it runs inline; the screening
+    # is stored by the writer process, and an idempotency lookup runs in the threadpool.
     fingerprint = ""
     if idempotency_key is not None:
         fingerprint = _fingerprint("POST /v1/screenings", as_of,
