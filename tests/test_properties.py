@@ -66,6 +66,8 @@ def test_evaluation_never_raises(ruleset: Ruleset, raw: dict[str, Any]) -> None:
     assert 0 <= screening.risk_score <= 100
     for finding in screening.findings:
         assert finding.citations and finding.evidence
+        for evidence in finding.evidence:  # a path into the shipment (or a field it lacks)
+            assert evidence.path.split(".")[0].split("[")[0] in Shipment.model_fields
     Shipment.model_validate(raw)  # validation is deterministic
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 from ..models import Evidence, Money, Party, Route
 from ..models.construct import construct
@@ -48,6 +49,18 @@ class GoodFacts:
     licence_covered: bool
     licence_valid: bool
 
+    # Derived fields, and the submitted field of the line each is read from ("": the line).
+    SUBMITTED: ClassVar[dict[str, str]] = {
+        **dict.fromkeys(("item", "item_name", "group", "announcement", "effective_from",
+                         "controlled", "regime_unverified", "named_item"), "description"),
+        **dict.fromkeys(("heading", "heading_items", "heading_groups", "controlled_heading",
+                         "hs_matches_item"), "hs_code"),
+        "mass_kg": "quantity",
+        **dict.fromkeys(("value_usd", "unit_value_usd", "price_floor_usd", "undervalued"),
+                        "value"),
+        **dict.fromkeys(("licence_covered", "licence_valid"), ""),
+    }
+
     def evidence(self) -> Evidence:
         """How this line shows in a finding's evidence."""
         why = (f"names {self.item_name} ({self.announcement})" if self.item_name
@@ -71,6 +84,12 @@ class PartyFacts:
     match_alias: str | None
     match_score: float | None
     restricted_military: bool
+
+    SUBMITTED: ClassVar[dict[str, str]] = {
+        "role": "",
+        **dict.fromkeys(("restricted", "restricted_list", "restricted_name", "match_alias",
+                         "match_score", "restricted_military"), "name"),
+    }
 
     def evidence(self) -> Evidence:
         why = (f"matches {self.restricted_name!r} on the {self.restricted_list} "
@@ -102,6 +121,12 @@ class DocumentFacts:
     hs_mismatch: bool
     destination_mismatch: bool
     discrepancy: str | None
+
+    SUBMITTED: ClassVar[dict[str, str]] = {
+        "declared_quantity": "quantity", "quantity_mismatch": "quantity",
+        "hs_mismatch": "covers_hs", "destination_mismatch": "destination_country",
+        "discrepancy": "",
+    }
 
     def evidence(self) -> Evidence:
         why = self.discrepancy or f"{self.type.replace('_', ' ')} {self.number or ''}".strip()
@@ -161,16 +186,31 @@ SOURCES: dict[str, tuple[str, ...]] = {
 }
 _DERIVED = tuple(SOURCES)
 _ROOT = re.compile(r"^([A-Za-z_]+)(?:\[(\d+)\])?(.*)$")
+# The facts of an item, by the submitted field it stands for.
+_ITEMS: dict[str, type[GoodFacts] | type[PartyFacts] | type[DocumentFacts]] = {
+    "goods": GoodFacts, "documents": DocumentFacts,
+    **dict.fromkeys(("exporter", "consignee", "end_user", "notify_party", "forwarder",
+                     "intermediate_consignees"), PartyFacts),
+}
+_ITEM_FIELDS = frozenset(f for kind in (GoodFacts, PartyFacts, DocumentFacts)
+                         for f in kind.SUBMITTED)
+_ITEM = re.compile(r"^(([A-Za-z_]+)(?:\[\d+\])?)\.([A-Za-z_]+)$")
 
 
 def submitted_path(path: str) -> str:
-    """The path in the submitted shipment of a fact's path (`destination_countries[1]` is
-    `end_user.country`); other paths are already there."""
-    if not path.startswith(_DERIVED):  # most evidence is of submitted fields: no work
-        return path
-    match = _ROOT.match(path)
-    sources = SOURCES.get(match.group(1)) if match else None
-    if match is None or sources is None:
-        return path
-    index = int(match.group(2) or 0)
-    return sources[min(index, len(sources) - 1)] + match.group(3)
+    """The path in the submitted shipment of a fact's path: `destination_countries[1]` is
+    `end_user.country`, `goods[0].controlled_heading` is `goods[0].hs_code`; other paths are
+    already there."""
+    if path.startswith(_DERIVED):
+        match = _ROOT.match(path)
+        sources = SOURCES.get(match.group(1)) if match else None
+        if match is not None and sources is not None:
+            index = int(match.group(2) or 0)
+            path = sources[min(index, len(sources) - 1)] + match.group(3)
+    if path.rpartition(".")[2] in _ITEM_FIELDS:  # most evidence is of submitted fields
+        match = _ITEM.match(path)
+        kind = _ITEMS.get(match.group(2)) if match else None
+        if match is not None and kind is not None and match.group(3) in kind.SUBMITTED:
+            field = kind.SUBMITTED[match.group(3)]
+            return f"{match.group(1)}.{field}" if field else match.group(1)
+    return path
