@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from service.api import openapi_document, render_openapi
 from service.store import upgrade
@@ -156,3 +157,25 @@ def test_v1_needs_a_key_but_health_and_metrics_do_not(api: object) -> None:
         wrong = anonymous.get("/v1/screenings", headers=bearer(
             api.keys["admin"][:-4] + "AAAA"))
         assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
+
+
+def test_readyz_fails_when_the_store_writer_is_gone(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server whose writer process died stores nothing: it must stop saying it is ready."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+    from service.api.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'assay.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    app = create_app(Settings())
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
+        process = app.state.services.writer._process
+        process.kill()
+        process.wait(10)
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert "store writer" in response.json()["detail"]

@@ -392,7 +392,7 @@ def test_a_dead_writer_fails_submissions_instead_of_hanging(store: SqlStore) -> 
         process = writer._process
         assert process is not None
         process.kill()
-        process.join(10)
+        process.wait(10)
         assert not writer.alive()
         with pytest.raises(StoreUnavailable):
             writer.submit(new(make_screening())).result(timeout=10)

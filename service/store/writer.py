@@ -25,16 +25,18 @@ import datetime as dt
 import fcntl
 import itertools
 import logging
-import multiprocessing
+import os
 import pickle
 import signal
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext, SpawnContext
+from pathlib import Path
 from typing import Any
 
 from ..audit import AuditError
@@ -44,6 +46,8 @@ from .repository import NewScreening, ScreeningRecord, SqlStore, stored_form
 
 log = logging.getLogger("assay.store")
 START_TIMEOUT_S = 60.0
+# Where `service` is imported from, for the writer's interpreter.
+_IMPORT_ROOT = str(Path(__file__).resolve().parents[2])
 PIPE_BYTES = 1 << 20
 
 
@@ -79,7 +83,7 @@ class GroupCommitWriter:
         # the thread taking answers never waits for a sender blocked on a full pipe.
         self._lock = threading.Lock()
         self._sending = threading.Lock()
-        self._process: multiprocessing.process.BaseProcess | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._jobs: Connection | None = None
         self._receiver: threading.Thread | None = None
         self._pending: dict[int, tuple[Future[list[Screening]], Sequence[NewScreening]]] = {}
@@ -90,22 +94,36 @@ class GroupCommitWriter:
         with self._lock:
             if self._process is not None:
                 return
-            context = _context()
-            jobs_out, jobs_in = context.Pipe(duplex=False)
-            results_out, results_in = context.Pipe(duplex=False)
-            process = context.Process(target=_serve, args=(self.url, jobs_out, results_in,
-                                                           self.max_group),
-                                      name="assay-store-writer", daemon=True)
-            process.start()
-            jobs_out.close()
-            results_in.close()
+            # A fresh interpreter running `python -m service.store`, not multiprocessing: that
+            # would run the server's own main script again in the child.
+            jobs_read, jobs_write = os.pipe()
+            results_read, results_write = os.pipe()
+            try:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "service.store", str(jobs_read), str(results_write),
+                     str(self.max_group)],
+                    pass_fds=(jobs_read, results_write), stdin=subprocess.DEVNULL,
+                    env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                        [_IMPORT_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])])})
+            finally:
+                os.close(jobs_read)
+                os.close(results_write)
+            jobs_in = Connection(jobs_write, readable=False)
+            results_out = Connection(results_read, writable=False)
             _widen(jobs_in)
-            if not results_out.poll(START_TIMEOUT_S):
-                process.kill()
-                raise StoreUnavailable("the store writer did not start")
-            status, detail = pickle.loads(results_out.recv_bytes())
+            # The database URL (and its password) goes down the pipe, not on a command line.
+            jobs_in.send_bytes(pickle.dumps(self.url))
+            status, detail = "error", "it did not start in time"
+            if results_out.poll(START_TIMEOUT_S):
+                try:
+                    status, detail = pickle.loads(results_out.recv_bytes())
+                except EOFError:
+                    detail = "it exited"
             if status != "ready":
-                process.join(5)
+                process.kill()
+                process.wait(5)
+                jobs_in.close()
+                results_out.close()
                 raise StoreUnavailable(f"the store writer could not start: {detail}")
             self._process, self._jobs = process, jobs_in
             self._receiver = threading.Thread(target=self._receive, args=(results_out,),
@@ -122,16 +140,18 @@ class GroupCommitWriter:
                     jobs.send_bytes(pickle.dumps(None))
                 jobs.close()
         if process is not None:
-            process.join(timeout)
-            if process.is_alive():
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout)
         if receiver is not None:
             receiver.join(timeout)
 
     def alive(self) -> bool:
         """Whether the writer process runs (a stopped or crashed writer stores nothing)."""
         process = self._process
-        return process is not None and process.is_alive()
+        return process is not None and process.poll() is None
 
     def submit(
         self, screenings: Sequence[NewScreening], *, idempotency: IdempotencyWrite | None = None
@@ -259,16 +279,6 @@ def _widen(pipe: Connection) -> None:
             fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
 
 
-def _context() -> ForkServerContext | SpawnContext:
-    """Never fork the (threaded) server itself: on Linux a fork server that has this module
-    loaded already starts each writer in milliseconds; elsewhere a fresh interpreter does."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
 def _error(kind: str, message: str, key: str | None) -> Exception:
     """The exception a job failed with, rebuilt on this side of the pipe."""
     if kind == "IdempotencyKeyTaken" and key is not None:
@@ -298,6 +308,17 @@ class _Inbox:
             return self.ahead.popleft()
         message: _Message | None = pickle.loads(self.jobs.recv_bytes())
         return message
+
+
+def main(argv: list[str]) -> None:
+    """The writer process (`python -m service.store JOBS_FD RESULTS_FD MAX_GROUP`)."""
+    jobs = Connection(int(argv[1]), writable=False)
+    results = Connection(int(argv[2]), readable=False)
+    try:
+        url = pickle.loads(jobs.recv_bytes())
+    except EOFError:
+        return
+    _serve(url, jobs, results, int(argv[3]))
 
 
 def _serve(url: str, jobs: Connection, results: Connection, max_group: int) -> None:
