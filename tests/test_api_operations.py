@@ -162,7 +162,7 @@ def test_v1_needs_a_key_but_health_and_metrics_do_not(api: object) -> None:
 def test_readyz_fails_when_the_store_writer_is_gone(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A server whose writer process died stores nothing: it must stop saying it is ready."""
-    from fastapi.testclient import TestClient
+    import asyncio
 
     from service.api.app import create_app
     from service.api.settings import Settings
@@ -171,11 +171,16 @@ def test_readyz_fails_when_the_store_writer_is_gone(tmp_path: Path,
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
     app = create_app(Settings())
-    with TestClient(app) as client:
-        assert client.get("/readyz").status_code == 200
-        process = app.state.services.writer._process
-        process.kill()
-        process.wait(10)
-        response = client.get("/readyz")
-        assert response.status_code == 503
-        assert "store writer" in response.json()["detail"]
+
+    async def check() -> None:
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://assay") as client:
+            assert (await client.get("/readyz")).status_code == 200
+            process = app.state.services.writer._process
+            process.kill()
+            process.wait(10)
+            response = await client.get("/readyz")
+            assert response.status_code == 503
+            assert "store writer" in response.json()["detail"]
+
+    asyncio.run(check())
