@@ -311,7 +311,11 @@ class _Inbox:
 
 
 def main(argv: list[str]) -> None:
-    """The writer process (`python -m service.store JOBS_FD RESULTS_FD MAX_GROUP`)."""
+    """The writer process (`python -m service.store JOBS_FD RESULTS_FD MAX_GROUP`), which
+    the server starts itself."""
+    if len(argv) != 4 or not all(a.isdigit() for a in argv[1:]):
+        sys.exit("usage: python -m service.store JOBS_FD RESULTS_FD MAX_GROUP "
+                 "(the API server starts it; it is not run by hand)")
     jobs = Connection(int(argv[1]), writable=False)
     results = Connection(int(argv[2]), readable=False)
     try:
