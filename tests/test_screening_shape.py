@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 from service.engine import Ruleset, evaluate
+from service.engine.examples import path_steps
 from service.models import Screening, Shipment
 
-from .conftest import example
+from .conftest import example, read_cases
 
 
 def test_engine_output_round_trips_through_validation(ruleset: Ruleset) -> None:
@@ -82,17 +83,14 @@ def test_effective_dates_follow_as_of(ruleset: Ruleset) -> None:
 
 def _resolves(document: object, path: str) -> bool:
     """Whether a path such as `goods[0].hs_code` names a value in a JSON document."""
-    import re
-
     current = document
-    for name, index in re.findall(r"([A-Za-z_]+)(?:\[(\d+)\])?", path):
-        if not isinstance(current, dict) or name not in current:
-            return False
-        current = current[name]
-        if index:
-            if not isinstance(current, list) or int(index) >= len(current):
+    for step in path_steps(path):
+        if isinstance(step, int):
+            if not isinstance(current, list) or step >= len(current):
                 return False
-            current = current[int(index)]
+        elif not isinstance(current, dict) or step not in current:
+            return False
+        current = current[step]
     return True
 
 
@@ -100,18 +98,11 @@ def test_evidence_points_into_the_submitted_shipment(ruleset: Ruleset) -> None:
     """Every evidence path of every finding on the labelled cases names a value of the
     shipment as submitted: derived facts show the field they are read from, and a condition
     that does not hold shows the fields it read."""
-    from pathlib import Path
-
-    cases = Path(__file__).parent / "cases"
     checked = 0
-    for name in ("dev.jsonl", "own.jsonl"):
-        for line in (cases / name).read_text("utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                submitted = case.get("shipment", case)
-                for finding in evaluate(ruleset, Shipment.model_validate(submitted)).findings:
-                    for evidence in finding.evidence:
-                        assert _resolves(submitted, evidence.path), (finding.rule_id,
-                                                                     evidence.path)
-                        checked += 1
+    for case in read_cases("dev.jsonl") + read_cases("own.jsonl"):
+        submitted = case.get("shipment", case)
+        for finding in evaluate(ruleset, Shipment.model_validate(submitted)).findings:
+            for evidence in finding.evidence:
+                assert _resolves(submitted, evidence.path), (finding.rule_id, evidence.path)
+                checked += 1
     assert checked > 100

@@ -20,7 +20,8 @@ from .schema import ExamplePatch
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def _steps(path: str) -> list[str | int]:
+def path_steps(path: str) -> list[str | int]:
+    """The steps of a shipment path: `goods[0].hs_code` is ["goods", 0, "hs_code"]."""
     return [name if name else int(index) for name, index in _STEP.findall(path)]
 
 
@@ -40,10 +41,10 @@ def apply_patch(doc: dict[str, Any], patch: ExamplePatch) -> dict[str, Any]:
     """A copy of `doc` with `set` paths replaced and `unset` paths removed."""
     out = copy.deepcopy(doc)
     for path, value in patch.set.items():
-        steps = _steps(path)
+        steps = path_steps(path)
         _parent(out, steps, create=True)[steps[-1]] = value
     for path in patch.unset:
-        steps = _steps(path)
+        steps = path_steps(path)
         parent = _parent(out, steps, create=False)
         del parent[steps[-1]]
     return out

@@ -344,21 +344,19 @@ class _Normaliser:
     def __init__(self) -> None:
         self.changes: list[Normalisation] = []
 
-    def _record(self, value: str, code: str, path: str, args: tuple[object, ...]) -> None:
-        self.changes.append(construct(Normalisation, path=path.format(*args), from_=value,
-                                      to=code))
+    def _rewrite(self, canonical: Callable[[str], str | None], value: str, path: str,
+                 args: tuple[object, ...]) -> str:
+        code = canonical(value) or value
+        if code != value:
+            self.changes.append(construct(Normalisation, path=path.format(*args), from_=value,
+                                          to=code))
+        return code
 
     def country(self, value: str, path: str, *args: object) -> str:
-        code = to_alpha2(value) or value
-        if code != value:
-            self._record(value, code, path, args)
-        return code
+        return self._rewrite(to_alpha2, value, path, args)
 
     def hs(self, value: str, path: str, *args: object) -> str:
-        code = canonical_hs(value) or value
-        if code != value:
-            self._record(value, code, path, args)
-        return code
+        return self._rewrite(canonical_hs, value, path, args)
 
     @overload
     def party(self, path: str, party: Party) -> Party: ...

@@ -42,7 +42,7 @@ from typing import Any
 from ..audit import AuditError
 from ..models import Screening
 from .errors import IdempotencyKeyTaken, StoreError, StoreUnavailable
-from .repository import NewScreening, ScreeningRecord, SqlStore, stored_form
+from .repository import NewScreening, ScreeningRecord, SqlRepository, SqlStore, stored_form
 
 log = logging.getLogger("assay.store")
 START_TIMEOUT_S = 60.0
@@ -164,37 +164,35 @@ class GroupCommitWriter:
         (``IdempotencyKeyTaken``, ``StoreError``), or ``StoreUnavailable`` when the writer is
         not running.
         """
-        future: Future[list[Screening]] = Future()
-        # Running from now on, so it cannot be cancelled: ``asyncio.wrap_future`` cancels it
-        # when the awaiting request is cancelled, and resolving a cancelled future would raise.
-        future.set_running_or_notify_cancel()
         try:
             records = [s.record() for s in screenings]
         except ValueError as exc:
-            future.set_exception(exc)
-            return future
-        number = self._open(future, list(screenings))
+            failed = _running_future()
+            failed.set_exception(exc)
+            return failed
+        future, number = self._open(list(screenings))
         if number is not None:
             self._send(("job", number, records, idempotency))
         return future
 
     def stream(self) -> Stream:
         """A job sent in parts (``Stream.add``), stored in one transaction (``Stream.end``)."""
-        future: Future[list[Screening]] = Future()
-        future.set_running_or_notify_cancel()
         screenings: list[NewScreening] = []
-        return Stream(self, future, self._open(future, screenings), screenings)
+        future, number = self._open(screenings)
+        return Stream(self, future, number, screenings)
 
-    def _open(self, future: Future[list[Screening]], screenings: list[NewScreening]
-              ) -> int | None:
-        """Register a job's future; None (and the future failed) when the writer is down."""
+    def _open(self, screenings: list[NewScreening]
+              ) -> tuple[Future[list[Screening]], int | None]:
+        """A job's future and number; no number (and the future failed) when the writer is
+        down."""
+        future = _running_future()
         with self._lock:
             if self._jobs is None:
                 future.set_exception(StoreUnavailable("the store writer is not running"))
-                return None
+                return future, None
             number = next(self._numbers)
             self._pending[number] = (future, screenings)
-            return number
+            return future, number
 
     def _send(self, message: _Message) -> None:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -268,6 +266,15 @@ class Stream:
         records = [s.record() for s in screenings]
         self._screenings.extend(screenings)
         self._writer._send((kind, self._number, records, idempotency))
+
+
+def _running_future() -> Future[list[Screening]]:
+    """A job's future, running from the start so that it cannot be cancelled:
+    ``asyncio.wrap_future`` cancels it when the awaiting request is cancelled, and resolving
+    a cancelled future would raise."""
+    future: Future[list[Screening]] = Future()
+    future.set_running_or_notify_cancel()
+    return future
 
 
 def _widen(pipe: Connection) -> None:
@@ -376,12 +383,7 @@ def _stream(store: SqlStore, inbox: _Inbox, first: _Message) -> list[_Outcome]:
                 if failure is None and message[0] != "abort":
                     try:
                         repo.add_records(message[2], now=now)
-                        if message[0] == "end" and message[3] is not None:
-                            write = message[3]
-                            repo.add_idempotency(
-                                key=write.key, fingerprint=write.fingerprint,
-                                status_code=write.status_code, result=write.result, now=now,
-                                org=write.org)
+                        _add_idempotency(repo, message[3], now)
                     except Exception as exc:  # read the rest of the job, then fail it
                         failure = exc
                 if message[0] in ("end", "abort"):
@@ -398,10 +400,7 @@ def _stream(store: SqlStore, inbox: _Inbox, first: _Message) -> list[_Outcome]:
     if message[0] == "abort":
         return [(number, _ABANDONED)]
     if failure is not None:
-        if not isinstance(failure, StoreError | AuditError | ValueError):
-            log.error("store writer failed", exc_info=failure)
-        key = failure.key if isinstance(failure, IdempotencyKeyTaken) else None
-        return [(number, (type(failure).__name__, str(failure), key))]
+        return _failed([number], failure)
     return [(number, ("ok", now, None))]
 
 
@@ -429,17 +428,30 @@ def _commit(store: SqlStore, group: list[_Message]) -> list[_Outcome]:
         with store.transaction(write=True, first_statement_writes=True) as repo:
             repo.add_records([r for _, _, records, _ in group for r in records], now=now)
             for _, _, _, write in group:
-                if write is not None:
-                    repo.add_idempotency(
-                        key=write.key, fingerprint=write.fingerprint,
-                        status_code=write.status_code, result=write.result, now=now,
-                        org=write.org)
+                _add_idempotency(repo, write, now)
     except Exception as exc:  # every job gets an answer, and the writer goes on
-        if len(group) > 1 and isinstance(exc, StoreError | AuditError | ValueError):
+        if len(group) > 1 and isinstance(exc, _JOB_ERRORS):
             # find the one that failed; the others commit alone
             return [outcome for job in group for outcome in _commit(store, [job])]
-        if not isinstance(exc, StoreError | AuditError | ValueError):
-            log.exception("store writer failed")
-        key = exc.key if isinstance(exc, IdempotencyKeyTaken) else None
-        return [(number, (type(exc).__name__, str(exc), key)) for _, number, _, _ in group]
+        return _failed([number for _, number, _, _ in group], exc)
     return [(number, ("ok", now, None)) for _, number, _, _ in group]
+
+
+# What a job's own data can make fail; anything else is a fault of the writer.
+_JOB_ERRORS = (StoreError, AuditError, ValueError)
+
+
+def _add_idempotency(repo: SqlRepository, write: IdempotencyWrite | None,
+                     now: dt.datetime) -> None:
+    if write is not None:
+        repo.add_idempotency(key=write.key, fingerprint=write.fingerprint,
+                             status_code=write.status_code, result=write.result, now=now,
+                             org=write.org)
+
+
+def _failed(numbers: list[int], exc: Exception) -> list[_Outcome]:
+    """The outcome of jobs that failed with `exc`, as it travels back."""
+    if not isinstance(exc, _JOB_ERRORS):
+        log.error("store writer failed", exc_info=exc)
+    key = exc.key if isinstance(exc, IdempotencyKeyTaken) else None
+    return [(number, (type(exc).__name__, str(exc), key)) for number in numbers]
