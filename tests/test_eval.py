@@ -25,7 +25,7 @@ def assay(*args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "COLUMNS": "200"}, timeout=300)
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "own.jsonl"])
+@pytest.mark.parametrize("name", ["dev.jsonl", "own.jsonl", "blind.jsonl"])
 def test_eval_recall_is_one_with_no_false_alarm(name: str) -> None:
     result = assay("eval", str(CASES / name), "-v")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from service.reference.items import ItemCatalogue, compile_terms, description_facts, normalise
+from service.reference.text import label_text
 
 LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
 
@@ -144,6 +145,14 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("钕铁硼磁铁 不含镝", False),
         ("NdFeB magnets with terbium", True),
         ("Neodymium magnets, Dy-diffused", True),
+        ("LFP cathode material, 2.6 g/cm3, 158 mAh/g", True),
+        ("磷酸铁锂正极材料", True),  # both grades unstated
+        ("LiFePO4 cathode powder, compaction density 2.4 g/cm3", False),
+        ("Lithium iron phosphate, 150 mAh/g", False),
+        ("Lithium-ion battery cells, 320 Wh/kg", True),
+        ("Lithium-ion battery cells, 250 Wh/kg", False),
+        ("Lithium-ion battery packs for e-bikes", False),  # energy density unstated
+        ("Copper cathodes, grade A", False),
     ],
 )
 def test_thresholds(catalogue: ItemCatalogue, description: str, controlled: bool) -> None:
@@ -173,6 +182,9 @@ def test_description_facts() -> None:
     assert description_facts("Gallium 4N5").purity_pct == 99.995
     assert description_facts("NdFeB with 2% Dy").purity_pct is None
     assert description_facts("ＧａＡｓ　９９．９９９％").purity_pct == 99.999
+    battery = description_facts("LFP cells 3.2 V 280 Ah, 165 Wh/kg; cathode 158 mAh/g")
+    assert battery.energy_density_wh_kg == 165 and battery.capacity_mah_g == 158
+    assert description_facts("LFP cells 280 Ah").capacity_mah_g is None
 
 
 def test_by_heading(catalogue: ItemCatalogue) -> None:
@@ -301,3 +313,17 @@ def test_compile_terms_for_keyword_lists() -> None:
     assert not pattern.search(normalise("sealed steel drums on pallets"))
     assert not pattern.search(normalise("geo2"))
     assert not compile_terms([]).search("anything")
+
+
+@pytest.mark.parametrize(("packaging", "label"), [
+    ("steel drums labelled 'zinc ingots'", "zinc ingots"),
+    ("drums labeled as copper scrap, palletised", "copper scrap"),
+    ("cartons marked: ceramic tiles", "ceramic tiles"),
+    ("drums labelled “Tin ingots”; wooden crates", "Tin ingots"),
+    ("纸箱外标注为铜线", "铜线"),
+    ("标签为“锌锭”", "锌锭"),
+    ("sealed steel drums", None),
+    ("unmarked cartons", None),
+])
+def test_label_text(packaging: str, label: str | None) -> None:
+    assert label_text(packaging) == label

@@ -153,6 +153,7 @@ class Facts:
     documents: list[DocumentFacts]
     declared_end_use: str | None
     packaging: str | None
+    packaging_label: str | None  # what the packaging says is written on the packages
     parties: list[PartyFacts]
     restricted_parties: list[PartyFacts]
     end_user_country: str | None
@@ -175,6 +176,7 @@ class Facts:
 # is drawn from.
 SOURCES: dict[str, tuple[str, ...]] = {
     "end_user_country": ("end_user.country",),
+    "packaging_label": ("packaging",),
     "destination_countries": ("route.destination_country", "end_user.country"),
     "foreign_currencies": ("goods",),
     "fx_missing": ("goods",),

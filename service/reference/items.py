@@ -53,7 +53,8 @@ _OPS: dict[str, Any] = {
     "<": float.__lt__,
     "<=": float.__le__,
 }
-_PROPERTIES = frozenset({"purity_pct", "flexural_strength_mpa", "density_g_cm3", "contains_any"})
+_PROPERTIES = frozenset({"purity_pct", "flexural_strength_mpa", "density_g_cm3",
+                         "capacity_mah_g", "energy_density_wh_kg", "contains_any"})
 
 
 @lru_cache(maxsize=65536)
@@ -175,6 +176,8 @@ _BARE_PURITY = re.compile(
 _NINES = re.compile(r"(?<![A-Za-z0-9.])([3-9])N(5)?(?![A-Za-z0-9])")
 _MPA = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mpa)(?![A-Za-z])")
 _DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
+_CAPACITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mah\s*/\s*g)(?![A-Za-z])")
+_ENERGY_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:wh\s*/\s*kg)(?![A-Za-z])")
 # A negation governs the rest of its clause: "without Dy or Tb", "free of Dy and Tb", "不含镝、铽".
 # "No." followed by a number is a grade or item number, not a negation.
 _NEGATED_BEFORE = re.compile(
@@ -195,27 +198,33 @@ _CLAUSE_REACH = 40
 
 @dataclass(frozen=True, slots=True)
 class DescriptionFacts:
-    """Purity, flexural strength and density as stated in a description (None when unstated)."""
+    """Purity, flexural strength, density, a battery material's specific capacity and a
+    battery's energy density as stated in a description (None when unstated)."""
 
     purity_pct: float | None
     flexural_strength_mpa: float | None
     density_g_cm3: float | None
+    capacity_mah_g: float | None
+    energy_density_wh_kg: float | None
 
 
 def description_facts(text: str) -> DescriptionFacts:
-    """Purity is the largest percentage of at least 50 % or a "5N"-style grade; strength and
-    density are the largest MPa and g/cm3 values stated."""
+    """Purity is the largest percentage of at least 50 % or a "5N"-style grade; the others are
+    the largest value stated in their unit (MPa, g/cm3, mAh/g, Wh/kg)."""
     text = normalise(text)
     purities = [float(v) for v in _PCT.findall(text) if 50.0 <= float(v) <= 100.0]
     purities += [float(v) for v in _BARE_PURITY.findall(text) if float(v) <= 100.0]
     for nines, five in _NINES.findall(text):
         purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
-    strengths = [float(v) for v in _MPA.findall(text)]
-    densities = [float(v) for v in _DENSITY.findall(text)]
+    def largest(pattern: re.Pattern[str]) -> float | None:
+        return max((float(v) for v in pattern.findall(text)), default=None)
+
     return DescriptionFacts(
         purity_pct=max(purities, default=None),
-        flexural_strength_mpa=max(strengths, default=None),
-        density_g_cm3=max(densities, default=None),
+        flexural_strength_mpa=largest(_MPA),
+        density_g_cm3=largest(_DENSITY),
+        capacity_mah_g=largest(_CAPACITY),
+        energy_density_wh_kg=largest(_ENERGY_DENSITY),
     )
 
 

@@ -20,6 +20,7 @@ from .hs import canonical_hs, hs_digits
 from .items import ControlledItem, ItemCatalogue
 from .parties import PartyMatch, PartyMatcher
 from .prices import PriceBook
+from .text import label_text
 
 # What a licence says that decides whether it covers a line: its HS codes, valid until,
 # issued on.
@@ -124,6 +125,7 @@ class ReferenceTables:
             controlled_goods=lists.controlled, route=route,
             transport_mode=shipment.transport_mode, documents=documents,
             declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
+            packaging_label=label_text(shipment.packaging) if shipment.packaging else None,
             parties=parties, restricted_parties=[p for p in parties if p.restricted],
             end_user_country=end_user_country,
             destination_countries=destinations,

@@ -26,3 +26,20 @@ def fold_words(text: str) -> str:
 def normalise_quotes(text: str) -> str:
     """Typographic quotes to ASCII, as citation matching compares them."""
     return text.translate(_QUOTES)
+
+
+# "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "外包装标注为锌锭": what the
+# packages say they hold (a quoted text, or the rest of the clause).
+_LABEL = re.compile(
+    r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed)\b)"
+    r"(?:\s+(?i:as|with|to\s+read|reading))?\s*[:：-]?"
+    r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?)\s*"
+    r"(?:[\"'“‘「『]([^\"'”’」』]+)|([^,;.()，；。（）]+))"
+)
+
+
+def label_text(packaging: str) -> str | None:
+    """What a packaging description says is written on the packages, None when it says
+    nothing of the kind; several labels are joined with "; "."""
+    found = [(m.group(1) or m.group(2)).strip() for m in _LABEL.finditer(packaging)]
+    return "; ".join(f for f in found if f) or None
