@@ -216,6 +216,7 @@ def description_facts(text: str) -> DescriptionFacts:
     purities += [float(v) for v in _BARE_PURITY.findall(text) if float(v) <= 100.0]
     for nines, five in _NINES.findall(text):
         purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
+
     def largest(pattern: re.Pattern[str]) -> float | None:
         return max((float(v) for v in pattern.findall(text)), default=None)
 

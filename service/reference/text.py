@@ -1,4 +1,5 @@
-"""Text folding: case, width and punctuation, so that matching is robust to how text was typed."""
+"""Text folding (case, width and punctuation, so that matching is robust to how text was
+typed) and the labels a packaging text names."""
 
 from __future__ import annotations
 
