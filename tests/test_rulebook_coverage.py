@@ -197,3 +197,13 @@ def test_own_cases_are_many_and_varied() -> None:
     assert len(cases) >= 40
     assert sum(c["expect"]["decision"] == "clear" for c in cases) >= 10
     assert {f for c in cases for f in c["expect"]["red_flags"]} == set(RED_FLAGS)
+
+
+def test_a_heading_is_controlled_from_its_first_items_control(ruleset: Ruleset) -> None:
+    # 8112.92 carries gallium and germanium, controlled from 2023-08-01: a vague description
+    # under it looks controlled from that day on, not before.
+    flags = {}
+    for day in ("2023-07-31", "2023-08-01"):
+        doc = _variant(ship_date=day, goods__0__description="Metal samples for testing")
+        flags[day] = screen(ruleset, doc)
+    assert flags == {"2023-07-31": ("clear", set()), "2023-08-01": ("review", {"DEC-VAGUE"})}

@@ -150,7 +150,10 @@ class ReferenceTables:
         digits = hs_digits(hs_code) or ""
         item = self.named(description, hs_code)
         mentioned = item or self.mentioned(description)
-        by_heading = self.items.by_heading(hs_code)
+        # the items whose heading this is and which are controlled on the day: a heading is not
+        # a controlled one before its first item's control starts
+        by_heading = [i for i in self.items.by_heading(hs_code)
+                      if i.in_force(as_of) and not i.unverified(as_of)]
         factor = MASS_UNITS.get(unit)
         mass = quantity * factor if factor is not None else None
         value_usd = value = None
