@@ -304,6 +304,11 @@ class ControlledItem:
         """True when `on` is past the last date whose status is verified."""
         return self.verified_until is not None and on > self.verified_until
 
+    def controlled_on(self, on: date) -> bool:
+        """In force on `on` and verified then: past `verified_until` an item is neither
+        controlled nor clear (REG-UNVERIFIED)."""
+        return self.in_force(on) and not self.unverified(on)
+
     def controlled(self, description: str) -> bool:
         """Whether this item's thresholds hold for the description."""
         text = normalise(description)

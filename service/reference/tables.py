@@ -152,8 +152,7 @@ class ReferenceTables:
         mentioned = item or self.mentioned(description)
         # the items whose heading this is and which are controlled on the day: a heading is not
         # a controlled one before its first item's control starts
-        by_heading = [i for i in self.items.by_heading(hs_code)
-                      if i.in_force(as_of) and not i.unverified(as_of)]
+        by_heading = [i for i in self.items.by_heading(hs_code) if i.controlled_on(as_of)]
         factor = MASS_UNITS.get(unit)
         mass = quantity * factor if factor is not None else None
         value_usd = value = None
@@ -181,7 +180,7 @@ class ReferenceTables:
             effective_from=item.effective_from if item else None,
             # Past the verified date the record is not a fact: the good is neither controlled
             # nor clear, it is REG-UNVERIFIED (never a silent guess either way).
-            controlled=item is not None and item.in_force(as_of) and not item.unverified(as_of),
+            controlled=item is not None and item.controlled_on(as_of),
             regime_unverified=item is not None and item.unverified(as_of),
             named_item=mentioned.id if mentioned else None,
             heading_items=[i.id for i in by_heading],
