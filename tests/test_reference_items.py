@@ -54,6 +54,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Dy₂O₃ 99.9%", "dysprosium-oxide"),
         ("Nd2Fe14B magnets with Dy", "ndfeb-tb-dy-magnet"),
         ("APT 88.5% WO3 min", "tungsten-apt"),
+        ("(NH4)10[H2W12O42]·4H2O", "tungsten-apt"),
         # Chinese names, traditional characters, full-width text
         ("二氧化锗", "germanium-dioxide"),
         ("锗锭 区熔", "germanium-metal"),
@@ -92,6 +93,23 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
 
 
 @pytest.mark.parametrize(
+    ("description", "item_id"),
+    [
+        ("Gallium metal 6N, lead-free packing", "gallium-metal"),
+        ("Gallium ingots 99.99%, Pb < 1 ppm", "gallium-metal"),
+        ("Germanium ingots, no pallets", "germanium-metal"),
+        ("Antimony ingots 99.65%, Pb-free, As < 50 ppm", "antimony-metal"),
+        ("高纯镓 99.999%，无铅包装", "gallium-metal"),
+        ("Tungsten carbide powder, cobalt-free", "tungsten-carbide"),
+    ],
+)
+def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, description: str,
+                                            item_id: str) -> None:
+    """Only the name mentioned as absent, as a limit or as a finish is dropped."""
+    assert _id(catalogue, description) == item_id
+
+
+@pytest.mark.parametrize(
     "description",
     [
         "Cotton T-shirts",
@@ -111,6 +129,17 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         "Indium ingots 99.995%",  # No. 10 indium items are not listed
         "Bismuth needles",
         "Diamond wire mesh fence",
+        # mentioned only as absent, as an impurity limit, or as a finish or dopant
+        "Gallium-free SAC305 solder paste",
+        "Lead- and germanium-free optical glass blanks",
+        "Optical glass, free of germanium and gallium",
+        "Solder wire without antimony",
+        "不含镓焊锡膏",
+        "Copper cathodes grade A, Sb < 5 ppm, Bi < 1 ppm",
+        "Zinc ingots, Sb max 0.002%",
+        "Copper rod, Sb 3 ppm",
+        "Circular saw blades with tungsten-carbide-tipped teeth",
+        "Ga-doped ZnO sputtering target",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:

@@ -194,6 +194,26 @@ _NEGATED_AFTER = re.compile(
 )
 _CLAUSE_END = re.compile(r"[,;:()\[\]，；：（）。]")
 _CLAUSE_REACH = 40
+# A name that a description mentions only as absent ("gallium-free solder paste", "free of
+# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm") or as a finish or
+# dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
+# than the composition negations above: "Gallium metal, lead-free" still names gallium metal.
+_INCIDENTAL_BEFORE = re.compile(
+    r"(?i:\b(?:free\s+of|without|no|non)(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
+    r"|(?:不含|无)$"
+)
+_INCIDENTAL_AFTER = re.compile(
+    r"(?i:^(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
+    r"|^\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
+    r"|^\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
+    r"|^[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
+)
+
+
+def _incidental(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is mentioned only incidentally (see above)."""
+    return bool(_INCIDENTAL_BEFORE.search(text, max(0, start - _CLAUSE_REACH), start)
+                or _INCIDENTAL_AFTER.match(text[end : end + _CLAUSE_REACH]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,9 +386,12 @@ class ItemCatalogue:
         return cls(items)
 
     def _scan(self, text: str) -> list[tuple[int, int, re.Match[str], tuple[int, ...]]]:
-        """Every name or formula in the normalised text: (priority, length, match, owners)."""
+        """Every name or formula in the normalised text that names the goods (not one mentioned
+        only incidentally): (priority, length, match, owners)."""
         found = []
         for m in self._pattern.finditer(text):
+            if _incidental(text, m.start(), m.end()):
+                continue
             owners = self._group_items[(m.lastindex or 1) - 1]
             priority = max(self._items[i].priority for i in owners)
             found.append((priority, m.end() - m.start(), m, owners))
