@@ -216,6 +216,31 @@ def _incidental(text: str, start: int, end: int) -> bool:
                 or _INCIDENTAL_AFTER.match(text[end : end + _CLAUSE_REACH]))
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Adjacent:
+    """Words that may stand right before or after a name: a Latin word apart from it (by a
+    space or hyphen, or none), a Chinese word joined to it."""
+
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> _Adjacent:
+        latin = "|".join(re.escape(w) for w in words if not _CJK.search(w))
+        cjk = "|".join(re.escape(w) for w in words if _CJK.search(w))
+        before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
+        after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
+        return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
+                   re.compile("(?:" + "|".join(a for a in after if a) + ")"))
+
+    def beside(self, text: str, start: int, end: int) -> bool:
+        return bool(self.before.search(text, max(0, start - _CLAUSE_REACH), start)
+                    or self.after.match(text, end))
+
+
 @dataclass(frozen=True, slots=True)
 class DescriptionFacts:
     """Purity, flexural strength, density, a battery material's specific capacity and a
@@ -301,6 +326,9 @@ class ControlledItem:
     thresholds: tuple[Threshold, ...]
     source: str
     codes_complete: bool = True
+    # Words that, right beside one of the item's names, make it part of another compound's
+    # name: "gallium trichloride", "trimethyl gallium", "硝酸镓" are not gallium metal.
+    compound: _Adjacent | None = None
 
     def suspended(self, on: date) -> bool:
         """True while a recorded suspension covers `on`."""
@@ -392,7 +420,13 @@ class ItemCatalogue:
         for m in self._pattern.finditer(text):
             if _incidental(text, m.start(), m.end()):
                 continue
-            owners = self._group_items[(m.lastindex or 1) - 1]
+            owners = tuple(
+                i for i in self._group_items[(m.lastindex or 1) - 1]
+                if (compound := self._items[i].compound) is None
+                or not compound.beside(text, m.start(), m.end())
+            )
+            if not owners:
+                continue
             priority = max(self._items[i].priority for i in owners)
             found.append((priority, m.end() - m.start(), m, owners))
         return found
@@ -599,6 +633,7 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
         source=_str(entry, "source"),
         codes_complete=not _flag(entry, "more_codes"),
+        compound=_Adjacent.of(words) if (words := _strings(entry, "compound_words")) else None,
     )
 
 
