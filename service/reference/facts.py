@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from ..models import Evidence, Money, Party, Route
@@ -199,6 +200,7 @@ _ITEM_FIELDS = frozenset(f for kind in (GoodFacts, PartyFacts, DocumentFacts)
 _ITEM = re.compile(r"^(([A-Za-z_]+)(?:\[\d+\])?)\.([A-Za-z_]+)$")
 
 
+@lru_cache(maxsize=4096)
 def submitted_path(path: str) -> str:
     """The path in the submitted shipment of a fact's path: `destination_countries[1]` is
     `end_user.country`, `goods[0].controlled_heading` is `goods[0].hs_code`; other paths are

@@ -39,6 +39,7 @@ _LABEL = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def label_text(packaging: str) -> str | None:
     """What a packaging description says is written on the packages, None when it says
     nothing of the kind; several labels are joined with "; "."""
