@@ -194,51 +194,46 @@ _NEGATED_AFTER = re.compile(
 )
 _CLAUSE_END = re.compile(r"[,;:()\[\]，；：（）。]")
 _CLAUSE_REACH = 40
-# A name that a description mentions only as absent ("gallium-free solder paste", "free of
-# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm") or as a finish or
-# dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
-# than the composition negations above: "Gallium metal, lead-free" still names gallium metal.
-_INCIDENTAL_BEFORE = re.compile(
-    r"(?i:\b(?:free\s+of|without|no|non)(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
-    r"|(?:不含|无)$"
-)
-_INCIDENTAL_AFTER = re.compile(
-    r"(?i:^(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
-    r"|^\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
-    r"|^\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
-    r"|^[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
-)
-
-
-def _incidental(text: str, start: int, end: int) -> bool:
-    """Whether the name at text[start:end] is mentioned only incidentally (see above)."""
-    return bool(_INCIDENTAL_BEFORE.search(text, max(0, start - _CLAUSE_REACH), start)
-                or _INCIDENTAL_AFTER.match(text[end : end + _CLAUSE_REACH]))
-
-
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
-class _Adjacent:
-    """Words that may stand right before or after a name: a Latin word apart from it (by a
-    space or hyphen, or none), a Chinese word joined to it."""
+class _Beside:
+    """What, right before or right after a name, makes it not name the goods: `before` must
+    end at the name (it ends with `$`), `after` must start where the name ends."""
 
     before: re.Pattern[str]
     after: re.Pattern[str]
 
     @classmethod
-    def of(cls, words: Sequence[str]) -> _Adjacent:
+    def words(cls, words: Sequence[str]) -> _Beside:
+        """Any of `words`: a Latin word apart from the name (by a space or hyphen, or none), a
+        Chinese word joined to it."""
         latin = "|".join(re.escape(w) for w in words if not _CJK.search(w))
         cjk = "|".join(re.escape(w) for w in words if _CJK.search(w))
         before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
         after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
         return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
-                   re.compile("(?:" + "|".join(a for a in after if a) + ")"))
+                   re.compile("|".join(a for a in after if a)))
 
-    def beside(self, text: str, start: int, end: int) -> bool:
+    def holds(self, text: str, start: int, end: int) -> bool:
+        """Whether the name at text[start:end] has such a word beside it."""
         return bool(self.before.search(text, max(0, start - _CLAUSE_REACH), start)
                     or self.after.match(text, end))
+
+
+# A name that a description mentions only as absent ("gallium-free solder paste", "free of
+# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm") or as a finish or
+# dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
+# than the composition negations above: "Gallium metal, lead-free" still names gallium metal.
+_INCIDENTAL = _Beside(
+    re.compile(r"(?i:\b(?:free\s+of|without|no|non)(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
+               r"|(?:不含|无)$"),
+    re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
+               r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
+               r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
+               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +323,7 @@ class ControlledItem:
     codes_complete: bool = True
     # Words that, right beside one of the item's names, make it part of another compound's
     # name: "gallium trichloride", "trimethyl gallium", "硝酸镓" are not gallium metal.
-    compound: _Adjacent | None = None
+    compound: _Beside | None = None
 
     def suspended(self, on: date) -> bool:
         """True while a recorded suspension covers `on`."""
@@ -418,12 +413,13 @@ class ItemCatalogue:
         only incidentally): (priority, length, match, owners)."""
         found = []
         for m in self._pattern.finditer(text):
-            if _incidental(text, m.start(), m.end()):
+            start, end = m.span()
+            if _INCIDENTAL.holds(text, start, end):
                 continue
             owners = tuple(
                 i for i in self._group_items[(m.lastindex or 1) - 1]
                 if (compound := self._items[i].compound) is None
-                or not compound.beside(text, m.start(), m.end())
+                or not compound.holds(text, start, end)
             )
             if not owners:
                 continue
@@ -633,7 +629,7 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
         source=_str(entry, "source"),
         codes_complete=not _flag(entry, "more_codes"),
-        compound=_Adjacent.of(words) if (words := _strings(entry, "compound_words")) else None,
+        compound=_Beside.words(words) if (words := _strings(entry, "compound_words")) else None,
     )
 
 
