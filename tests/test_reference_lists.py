@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from service.reference.countries import to_alpha2
-from service.reference.items import compile_terms, normalise
+from service.reference.items import normalise
+from service.reference.keywords import KeywordMatcher
 from service.reference.text import normalise_quotes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,7 +57,9 @@ def _flat(text: str) -> str:
 @pytest.mark.parametrize(("name", "kind"), sorted(MINE.items()))
 def test_list_shape(name: str, kind: str) -> None:
     data = _load(name)
-    assert list(data)[:5] == ["list", "kind", "description", "verified_as_of", "entries"]
+    keys = [k for k in data if k != "except"]
+    assert keys[:5] == ["list", "kind", "description", "verified_as_of", "entries"]
+    assert "except" not in data or (kind == "keywords" and list(data).index("except") == 4)
     assert data["list"] == name
     assert data["kind"] == kind
     assert isinstance(data["description"], str) and data["description"].strip()
@@ -110,12 +113,14 @@ def test_transshipment_hubs() -> None:
         assert pycountry.countries.get(alpha_2=code) is not None, code
 
 
-def _terms(name: str) -> re.Pattern[str]:
-    return compile_terms([e["term"] for e in _load(name)["entries"]])
+def _terms(name: str) -> KeywordMatcher:
+    """The list's matcher, as rules use it (`contains_any: "@name"`), with its exceptions."""
+    data = _load(name)
+    return KeywordMatcher([e["term"] for e in data["entries"]], exceptions=data.get("except", []))
 
 
-def _hit(pattern: re.Pattern[str], text: str) -> bool:
-    return pattern.search(normalise(text)) is not None
+def _hit(matcher: KeywordMatcher, text: str) -> bool:
+    return matcher.find(text) is not None
 
 
 CLEAN_END_USES = [
@@ -150,10 +155,27 @@ def test_military_terms() -> None:
         "军用雷达",
         "导弹制导部件",
         "军工企业",
+        "missile defence systems",
     ):
         assert _hit(pattern, text), text
-    for text in CLEAN_END_USES + CLEAN_PARTIES:
+    for text in CLEAN_END_USES + CLEAN_PARTIES + [
+        "pump motors for municipal fire defence systems",
+        "civil defense sirens",
+        "army-green enamel paint",
+        "navy blue cotton uniforms for hotel staff",
+    ]:
         assert not _hit(pattern, text), text
+
+
+def test_postal_terms_and_their_exceptions() -> None:
+    matcher = _terms("postal_terms")
+    for text in ("5 kg bottles in DHL Express parcels", "sent by courier", "EMS parcels",
+                 "courier bags in separate cartons; shipped by courier", "国际快递小包"):
+        assert _hit(matcher, text), text
+    for text in ("terbium oxide in sealed steel drums; courier bags in separate cartons",
+                 "printed mailing bags on pallets", "快递袋 in cartons",
+                 "invoice sent by e-mail"):
+        assert not _hit(matcher, text), text
 
 
 def test_vague_descriptions() -> None:

@@ -104,7 +104,13 @@ def test_floor_is_a_fifth(book: PriceBook) -> None:
 def test_unpriced_items_have_no_floor(book: PriceBook) -> None:
     assert book.floor_usd_per_kg("germanium-dioxide") is None  # no verified price found
     assert book.floor_usd_per_kg("cotton") is None
-    assert book.reference("samarium-cobalt-magnet") is None
+    assert book.reference("gallium-nitride") is None  # no verified price for gallium compounds
+
+
+def test_samarium_cobalt_magnets_use_the_ndfeb_floor_as_a_lower_bound(book: PriceBook) -> None:
+    smco = book.reference("samarium-cobalt-magnet")
+    assert smco is not None and smco is book.reference("ndfeb-tb-dy-magnet")
+    assert "gauder.net" in smco.source
 
 
 def test_prices_apply_to_known_items(book: PriceBook, catalogue: ItemCatalogue) -> None:

@@ -81,11 +81,12 @@ class NamedList:
     kind: str
     values: frozenset[str]
     terms: tuple[str, ...]
+    exceptions: tuple[str, ...] = ()
 
     @cached_property
     def matcher(self) -> KeywordMatcher:
         """One matcher per list, shared by every rule that names it."""
-        return KeywordMatcher(self.terms or sorted(self.values))
+        return KeywordMatcher(self.terms or sorted(self.values), exceptions=self.exceptions)
 
 
 class CompileProblem(Exception):

@@ -179,6 +179,10 @@ def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem],
             problems.append(Problem(shown, line, col, "list-name",
                                     f"list {parsed.name!r} must be in {parsed.name}.yaml"))
             continue
+        if parsed.exceptions and parsed.kind != "keywords":
+            line, col = locate(raw, ("except",))
+            problems.append(Problem(shown, line, col, "list-except",
+                                    "only a keywords list has exceptions"))
         field = {"values": "value", "keywords": "term"}.get(parsed.kind)
         for i, entry in enumerate(parsed.entries):
             if field and not isinstance(entry.get(field), str | int):
@@ -199,7 +203,8 @@ def _named(lists: Mapping[str, ListFile]) -> dict[str, NamedList]:
             named[name] = NamedList(name, spec.kind, values, ())
         elif spec.kind == "keywords":
             terms = tuple(str(e["term"]) for e in spec.entries if "term" in e)
-            named[name] = NamedList(name, spec.kind, frozenset(), terms)
+            named[name] = NamedList(name, spec.kind, frozenset(), terms,
+                                    tuple(spec.exceptions))
     return named
 
 

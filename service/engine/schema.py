@@ -124,7 +124,10 @@ class RuleFile(_Spec):
 
 
 class ListFile(_Spec):
-    """A named list: `rules/lists/*.yaml`. `values` and `keywords` lists are used as `@name`."""
+    """A named list: `rules/lists/*.yaml`. `values` and `keywords` lists are used as `@name`.
+    A `keywords` list may name exceptions (`except`): phrases that contain one of its terms
+    without meaning it ("fire defence systems" for `defence`); a term found inside one does
+    not count."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -132,6 +135,7 @@ class ListFile(_Spec):
     kind: Literal["values", "keywords", "table"]
     description: str
     verified_as_of: dt.date | None = None
+    exceptions: list[str] = Field(default_factory=list, alias="except")
     entries: list[dict[str, Any]] = Field(min_length=1)
 
 

@@ -4,6 +4,9 @@ Latin terms match as whole words, case- and width-insensitively, with any punctu
 between words and a plural ending allowed ("missile" finds "Missiles"). Chinese terms
 match as substrings, since Chinese words are not separated by spaces. Matching walks the
 text's words once with a dictionary of first words: no regex alternation over all terms.
+A list may name exceptions: phrases that contain a term without meaning it ("fire defence"
+for `defence`, "courier bags" as goods for `courier`). A term that overlaps one of them does
+not count.
 """
 
 from __future__ import annotations
@@ -29,42 +32,68 @@ def _singulars(word: str) -> tuple[str, ...]:
     return (word,)
 
 
-class KeywordMatcher:
-    """The first term of a list found in a text (or None)."""
+def _phrases(terms: Iterable[str]) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]],
+                                          list[tuple[str, str]]]:
+    """Latin phrases by their first word (longest first) and Chinese ones (longest first)."""
+    first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    cjk: list[tuple[str, str]] = []
+    for term in terms:
+        folded = fold(term)
+        if _is_cjk(folded):
+            cjk.append((folded.replace(" ", ""), term))
+            continue
+        words = tuple(_WORD.findall(folded))
+        if words:
+            first.setdefault(words[0], []).append((words, term))
+    for options in first.values():
+        options.sort(key=lambda o: len(o[0]), reverse=True)
+    cjk.sort(key=lambda o: len(o[0]), reverse=True)
+    return first, cjk
 
-    def __init__(self, terms: Iterable[str], cache_size: int = 4096) -> None:
-        self.terms = tuple(dict.fromkeys(t for t in terms if t.strip()))
-        self._cjk: list[tuple[str, str]] = []
-        self._first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for term in self.terms:
-            folded = fold(term)
-            if _is_cjk(folded):
-                self._cjk.append((folded.replace(" ", ""), term))
+
+def _at(first: dict[str, list[tuple[tuple[str, ...], str]]], words: list[str], i: int
+        ) -> tuple[int, str] | None:
+    """The longest phrase starting at word `i` (its length in words and its term), or None."""
+    last = len(words) - 1
+    word = words[i]
+    for key in _singulars(word) if word not in first else (word,):
+        for phrase, term in first.get(key, ()):
+            n = len(phrase)
+            if i + n - 1 > last:
                 continue
-            words = tuple(_WORD.findall(folded))
-            if words:
-                self._first.setdefault(words[0], []).append((words, term))
-        for options in self._first.values():
-            options.sort(key=lambda o: len(o[0]), reverse=True)
-        self._cjk.sort(key=lambda o: len(o[0]), reverse=True)
+            if n == 1 or (words[i + 1:i + n - 1] == list(phrase[1:-1])
+                          and phrase[-1] in _singulars(words[i + n - 1])):
+                return n, term
+    return None
+
+
+class KeywordMatcher:
+    """The first term of a list found in a text (or None), outside the list's exceptions."""
+
+    def __init__(self, terms: Iterable[str], cache_size: int = 4096,
+                 exceptions: Iterable[str] = ()) -> None:
+        self.terms = tuple(dict.fromkeys(t for t in terms if t.strip()))
+        self.exceptions = tuple(dict.fromkeys(t for t in exceptions if t.strip()))
+        self._first, self._cjk = _phrases(self.terms)
+        self._except_first, self._except_cjk = _phrases(self.exceptions)
         self.find = lru_cache(maxsize=cache_size)(self._find)
 
     def _find(self, text: str) -> str | None:
         folded = fold(text)
         words = _WORD.findall(folded)
-        first = self._first
-        last = len(words) - 1
-        for i, word in enumerate(words):
-            for key in _singulars(word) if word not in first else (word,):
-                for phrase, term in first.get(key, ()):
-                    n = len(phrase)
-                    if i + n - 1 > last:
-                        continue
-                    if n == 1 or (words[i + 1:i + n - 1] == list(phrase[1:-1])
-                                  and phrase[-1] in _singulars(words[i + n - 1])):
-                        return term
+        excepted = [False] * len(words)  # the words inside an exception phrase
+        if self._except_first:
+            for i in range(len(words)):
+                if (found := _at(self._except_first, words, i)) is not None:
+                    excepted[i:i + found[0]] = [True] * found[0]
+        for i in range(len(words)):
+            match = _at(self._first, words, i)
+            if match is not None and not any(excepted[i:i + match[0]]):
+                return match[1]
         if self._cjk and not folded.isascii():
             compact = folded.replace(" ", "")
+            for needle, _ in self._except_cjk:
+                compact = compact.replace(needle, " ")
             for needle, term in self._cjk:
                 if needle in compact:
                     return term
