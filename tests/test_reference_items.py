@@ -221,6 +221,34 @@ def test_match_reports_what_named_the_item(catalogue: ItemCatalogue) -> None:
     assert text[found.span[0] : found.span[1]] == found.matched
 
 
+@pytest.mark.parametrize(
+    ("description", "item_id", "matched"),
+    [
+        ("SB 99.65 INGOT 25KG", "antimony-metal", "SB"),
+        ("GA 4N INGOT 99.99% 1KG/PC", "gallium-metal", "GA"),
+        ("TB METAL 99.9% TREM", "terbium-metal", "TB"),
+        ("GEO2 5N OPT-GRADE 10KG/BTL", "germanium-dioxide", "GEO2"),
+        ("SB2O3 99.999% (5N) HIGH PURITY", "antimony-oxide", "SB2O3"),
+        ("DY2O3/TREO≥99.5% 25kg drum", "dysprosium-oxide", "DY2O3"),
+        ("SMCO 2:17 YXG-30H RING OD20", "samarium-cobalt-magnet", "SMCO"),
+        ("NDFEB N48H TB GBD ROTOR SEGMENTS", "ndfeb-tb-dy-magnet", "NDFEB"),
+        # capitals that are other words: a bare symbol needs a purity, grade or form after it
+        ("EU STANDARD PALLETS", None, None),
+        ("GE LIGHTING FIXTURES", None, None),
+        ("TB HARD DRIVE ENCLOSURES", None, None),
+        ("AIR GAP SPACER", None, None),
+        ("GAN ZHOU TRADING SAMPLE BOX", None, None),
+        ("NDFEB N35 BLOCK", None, None),
+    ],
+)
+def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str,
+                                      item_id: str | None, matched: str | None) -> None:
+    """ERP systems write descriptions in capitals; the match reports the text as written."""
+    found = catalogue.match(description)
+    assert (found.item.id if found else None) == item_id
+    assert (found.matched if found else None) == matched
+
+
 def test_description_facts() -> None:
     facts = description_facts("Artificial graphite 99.95 %, flexural 35 MPa, density 1.85 g/cm³")
     assert facts.purity_pct == 99.95
@@ -371,8 +399,11 @@ def test_compile_terms_for_keyword_lists() -> None:
     ("drums labelled “Tin ingots”; wooden crates", "Tin ingots"),
     ("纸箱外标注为铜线", "铜线"),
     ("标签为“锌锭”", "锌锭"),
+    ("stator cartons, shipping marks 'motor spare parts'", "motor spare parts"),
+    ("tile cartons, outer marks 'floor tiles' only", "floor tiles"),
     ("sealed steel drums", None),
     ("unmarked cartons", None),
+    ("unmarked, no marks", None),
 ])
 def test_label_text(packaging: str, label: str | None) -> None:
     assert label_text(packaging) == label

@@ -352,11 +352,54 @@ class ControlledItem:
         controlled nor clear (REG-UNVERIFIED)."""
         return self.in_force(on) and not self.unverified(on)
 
-    def controlled(self, description: str) -> bool:
-        """Whether this item's thresholds hold for the description."""
-        text = normalise(description)
-        facts = description_facts(text)
-        return all(t.holds(text, facts) for t in self.thresholds)
+
+# Descriptions typed in capitals ("GEO2 5N", "SB 99.65 INGOT", "DY2O3/TREO>=99.5%") write the
+# formulas in capitals too. A formula with a digit, or of four letters or more, keeps its
+# meaning in capitals (GEO2, SMCO); a bare element symbol only right before a purity, a grade, a
+# form or a treatment ("SB 99.65 INGOT", "GA 4N", "TB METAL", "DY GBD"), since alone it is often
+# another word (EU, TB, GE); short compounds (GAN, GAP) never. Formulas match case-sensitively,
+# so such capitals are put back in the formula's case before the scan (same length: spans stay
+# valid).
+_FORM_AFTER = (r"[\s-]*(?:\d{1,3}(?:\.\d+)?\s*%|\d{2}\.\d+|[2-9]N\d?(?![A-Za-z0-9])"
+               r"|(?i:metal|ingots?|powders?|lumps?|granules?|beads?|shot|blocks?|pellets?"
+               r"|targets?|chips?|pieces?|bars?|rods?|diffused|diffusion|gbd)\b)")
+
+
+class _Recaser:
+    """Puts formulas written in capitals back in their own case (see above)."""
+
+    __slots__ = ("_canon", "_pattern")
+
+    def __init__(self, formulas: Iterable[str]) -> None:
+        self._canon: dict[str, str] = {}
+        whole: list[str] = []
+        bare: list[str] = []
+        for formula in formulas:
+            upper = formula.upper()
+            if upper == formula or upper in self._canon:
+                continue
+            if any(c.isdigit() for c in formula) or len(formula) >= 4:
+                whole.append(upper)
+            elif formula.isalpha() and sum(c.isupper() for c in formula) == 1:
+                bare.append(upper)
+            else:
+                continue
+            self._canon[upper] = formula
+
+        def alternation(tokens: list[str]) -> str:
+            return "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+
+        parts = []
+        if whole:
+            parts.append(f"(?<![A-Za-z0-9])(?:{alternation(whole)})(?![A-Za-z0-9])")
+        if bare:
+            parts.append(f"(?<![A-Za-z0-9])(?:{alternation(bare)})(?={_FORM_AFTER})")
+        self._pattern = re.compile("|".join(parts)) if parts else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._canon[m.group()], text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +414,7 @@ class ItemMatch:
 class ItemCatalogue:
     """All controlled items, one compiled pattern over their names and formulas."""
 
-    __slots__ = ("_by_heading", "_by_id", "_group_items", "_items", "_pattern")
+    __slots__ = ("_by_heading", "_by_id", "_group_items", "_items", "_pattern", "_recase")
 
     def __init__(self, items: Sequence[ControlledItem]) -> None:
         self._items = tuple(items)
@@ -386,6 +429,7 @@ class ItemCatalogue:
             for formula in item.formulas:
                 owners.setdefault(builder.add_formula(formula), []).append(index)
         self._pattern, keys = builder.build()
+        self._recase = _Recaser(f for item in self._items for f in item.formulas)
         self._group_items = tuple(tuple(dict.fromkeys(owners[k])) for k in keys)
         by_heading: dict[str, list[ControlledItem]] = {}
         for item in self._items:
@@ -407,6 +451,11 @@ class ItemCatalogue:
                     f"controlled_items {label}: field {err.field!r}: {err.reason}"
                 ) from None
         return cls(items)
+
+    def _text(self, description: str) -> str:
+        """The description as names and formulas are looked for in it: normalised, and with
+        formulas written in capitals put back in their own case."""
+        return self._recase(normalise(description))
 
     def _scan(self, text: str) -> list[tuple[int, int, re.Match[str], tuple[int, ...]]]:
         """Every name or formula in the normalised text that names the goods (not one mentioned
@@ -437,7 +486,8 @@ class ItemCatalogue:
         or when no named item fits the heading, the highest priority wins, then the longest name,
         then the first in the text; among the names of that priority, the first whose
         thresholds hold is the item."""
-        text = normalise(description)
+        written = normalise(description)
+        text = self._recase(written)
         found = self._scan(text)
         if not found:
             return None
@@ -453,7 +503,7 @@ class ItemCatalogue:
             ]
             if fitting:
                 *_, m, i = max(fitting, key=lambda f: f[:3])
-                return ItemMatch(self._items[i], m.group(), m.span())
+                return ItemMatch(self._items[i], written[m.start():m.end()], m.span())
         top = max(priority for priority, *_ in found)
         ranked = sorted(
             (f for f in found if f[0] == top), key=lambda f: (-f[1], f[2].start())
@@ -462,7 +512,7 @@ class ItemCatalogue:
             for i in owners:
                 item = self._items[i]
                 if item.priority == top and all(t.holds(text, facts) for t in item.thresholds):
-                    return ItemMatch(item, m.group(), m.span())
+                    return ItemMatch(item, written[m.start():m.end()], m.span())
         return None
 
     def named(self, description: str, hs_code: str | None = None) -> ControlledItem | None:
@@ -473,7 +523,7 @@ class ItemCatalogue:
     def mentioned(self, description: str) -> ControlledItem | None:
         """The item a description names, thresholds not applied ("NdFeB magnets N52" names
         the NdFeB magnet item though it is not controlled): a named good is never vague."""
-        found = self._scan(normalise(description))
+        found = self._scan(self._text(description))
         if not found:
             return None
         best = max(found, key=lambda f: (f[0], f[1], -f[2].start()))

@@ -29,10 +29,10 @@ def normalise_quotes(text: str) -> str:
     return text.translate(_QUOTES)
 
 
-# "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "外包装标注为锌锭": what the
-# packages say they hold (a quoted text, or the rest of the clause).
+# "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "shipping marks 'spare parts'",
+# "外包装标注为锌锭": what the packages say they hold (a quoted text, or the rest of the clause).
 _LABEL = re.compile(
-    r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed)\b)"
+    r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings)\b)"
     r"(?:\s+(?i:as|with|to\s+read|reading))?\s*[:：-]?"
     r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?)\s*"
     r"(?:[\"'“‘「『]([^\"'”’」』]+)|([^,;.()，；。（）]+))"
