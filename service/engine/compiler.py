@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel
 from rapidfuzz import fuzz
 
 from ..errors import Problem
@@ -287,6 +288,8 @@ def _jsonable(v: Any) -> Any:
         return v
     if isinstance(v, list | tuple):
         return [_jsonable(x) for x in v]
+    if isinstance(v, BaseModel):  # a submitted object (a party): as it is in the shipment
+        return v.model_dump(mode="json", by_alias=True, exclude_none=True)
     return str(v)
 
 

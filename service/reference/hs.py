@@ -11,6 +11,7 @@ _LABEL = re.compile(r"^\s*(?:h\.?\s*t?\.?\s*s\.?|tariff)(?:\s*code)?\s*(?:no\.?)
 
 
 @lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384)
 def hs_digits(code: str) -> str | None:
     """The bare digits of an HS code (4 to 10, even count), or None when it is not one."""
     digits = _SEPARATORS.sub("", _LABEL.sub("", code))

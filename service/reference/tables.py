@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, overload
 
 from ..models import MASS_UNITS, Document, Good, Money, Normalisation, Party, Route, Shipment
-from ..models.construct import construct
+from ..models.construct import construct, replace
 from .countries import to_alpha2
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
 from .hs import canonical_hs, hs_digits
@@ -373,7 +373,7 @@ class _Normaliser:
         if party is None:
             return None
         code = self.country(party.country, "{}.country", path)
-        return party if code == party.country else party.model_copy(update={"country": code})
+        return party if code == party.country else replace(party, country=code)
 
     def route(self, route: Route) -> Route:
         origin = self.country(route.origin_country, "route.origin_country")
@@ -383,8 +383,8 @@ class _Normaliser:
         if (origin, dest, transit) == (route.origin_country, route.destination_country,
                                        route.transit_countries):
             return route
-        return route.model_copy(update={"origin_country": origin, "destination_country": dest,
-                                        "transit_countries": transit})
+        return replace(route, origin_country=origin, destination_country=dest,
+                       transit_countries=transit)
 
     def good(self, i: int, good: Good) -> Good:
         update: dict[str, Any] = {}
@@ -395,7 +395,7 @@ class _Normaliser:
             origin = self.country(good.origin_country, "goods[{}].origin_country", i)
             if origin != good.origin_country:
                 update["origin_country"] = origin
-        return good.model_copy(update=update) if update else good
+        return replace(good, **update) if update else good
 
     def document(self, i: int, doc: Document) -> Document:
         update: dict[str, Any] = {}
@@ -408,4 +408,4 @@ class _Normaliser:
             dest = self.country(doc.destination_country, "documents[{}].destination_country", i)
             if dest != doc.destination_country:
                 update["destination_country"] = dest
-        return doc.model_copy(update=update) if update else doc
+        return replace(doc, **update) if update else doc
