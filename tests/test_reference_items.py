@@ -224,14 +224,14 @@ def test_match_reports_what_named_the_item(catalogue: ItemCatalogue) -> None:
 @pytest.mark.parametrize(
     ("description", "item_id", "matched"),
     [
-        ("SB 99.65 INGOT 25KG", "antimony-metal", "SB"),
-        ("GA 4N INGOT 99.99% 1KG/PC", "gallium-metal", "GA"),
-        ("TB METAL 99.9% TREM", "terbium-metal", "TB"),
-        ("GEO2 5N OPT-GRADE 10KG/BTL", "germanium-dioxide", "GEO2"),
-        ("SB2O3 99.999% (5N) HIGH PURITY", "antimony-oxide", "SB2O3"),
-        ("DY2O3/TREO≥99.5% 25kg drum", "dysprosium-oxide", "DY2O3"),
-        ("SMCO 2:17 YXG-30H RING OD20", "samarium-cobalt-magnet", "SMCO"),
-        ("NDFEB N48H TB GBD ROTOR SEGMENTS", "ndfeb-tb-dy-magnet", "NDFEB"),
+        ("SB 99.65 INGOT 25KG", "antimony-metal", "Sb"),
+        ("GA 4N INGOT 99.99% 1KG/PC", "gallium-metal", "Ga"),
+        ("TB METAL 99.9% TREM", "terbium-metal", "Tb"),
+        ("GEO2 5N OPT-GRADE 10KG/BTL", "germanium-dioxide", "GeO2"),
+        ("SB2O3 99.999% (5N) HIGH PURITY", "antimony-oxide", "Sb2O3"),
+        ("DY2O3/TREO≥99.5% 25kg drum", "dysprosium-oxide", "Dy2O3"),
+        ("SMCO 2:17 YXG-30H RING OD20", "samarium-cobalt-magnet", "SmCo"),
+        ("NDFEB N48H TB GBD ROTOR SEGMENTS", "ndfeb-tb-dy-magnet", "NdFeB"),
         # capitals that are other words: a bare symbol needs a purity, grade or form after it
         ("EU STANDARD PALLETS", None, None),
         ("GE LIGHTING FIXTURES", None, None),
@@ -243,10 +243,42 @@ def test_match_reports_what_named_the_item(catalogue: ItemCatalogue) -> None:
 )
 def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str,
                                       item_id: str | None, matched: str | None) -> None:
-    """ERP systems write descriptions in capitals; the match reports the text as written."""
+    """ERP systems write descriptions in capitals; the match reports the formula it read."""
     found = catalogue.match(description)
     assert (found.item.id if found else None) == item_id
     assert (found.matched if found else None) == matched
+
+
+@pytest.mark.parametrize(
+    ("description", "item_id"),
+    [
+        # other languages
+        ("Galliummetall 99,99 %, Barren", "gallium-metal"),
+        ("Germaniumbarren, zonengereinigt, 99,999 %", "germanium-metal"),
+        ("Antimontrioxid Sb2O3 99,99 %", "antimony-oxide"),
+        ("trioxyde d'antimoine 99,99 %", "antimony-oxide"),
+        ("Lingotes de galio 99,99 %", "gallium-metal"),
+        ("óxido de disprosio 99,9 %", "dysprosium-oxide"),
+        ("Wolframcarbidpulver, 1,0 µm", "tungsten-carbide"),
+        ("ガリウム インゴット 純度９９．９９％", "gallium-metal"),
+        ("산화디스프로슘 99.9%", "dysprosium-oxide"),
+        ("галлий металлический 99,9999 %", "gallium-metal"),
+        ("Wolfram carbide powder (WC)", "tungsten-carbide"),
+        # a decimal comma is a decimal point: below the antimony oxides' 99.99 %
+        ("trioxyde d'antimoine 99,8 %", None),
+        # one letter off a name, as typed
+        ("Galium metal 99.99% ingots", "gallium-metal"),
+        ("Germainum ingots, zone refined", "germanium-metal"),
+        ("Antimoney ingots 99.65%", "antimony-metal"),
+        ("Tungstan carbide powder", "tungsten-carbide"),
+        ("Erbium oxide 99.9%", "erbium-oxide"),  # a name of its own, not "terbium" misspelt
+        ("Thalium sulfate", None),  # thallium or thulium? left as it is
+        ("Batter mix, 25 kg bags", None),
+    ],
+)
+def test_names_in_other_languages_and_as_typed(catalogue: ItemCatalogue, description: str,
+                                                item_id: str | None) -> None:
+    assert _id(catalogue, description) == item_id
 
 
 def test_description_facts() -> None:
@@ -258,6 +290,8 @@ def test_description_facts() -> None:
     assert description_facts("Gallium 4N5").purity_pct == 99.995
     assert description_facts("NdFeB with 2% Dy").purity_pct is None
     assert description_facts("ＧａＡｓ　９９．９９９％").purity_pct == 99.999
+    assert description_facts("trioxyde d'antimoine 99,99 %").purity_pct == 99.99
+    assert description_facts("Sb2O3 99,995, 1,000 kg").purity_pct == 99.995
     battery = description_facts("LFP cells 3.2 V 280 Ah, 165 Wh/kg; cathode 158 mAh/g")
     assert battery.energy_density_wh_kg == 165 and battery.capacity_mah_g == 158
     assert description_facts("LFP cells 280 Ah").capacity_mah_g is None

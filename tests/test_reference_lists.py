@@ -156,6 +156,9 @@ def test_military_terms() -> None:
         "导弹制导部件",
         "军工企业",
         "missile defence systems",
+        "IR-Optiken für Zielsuchköpfe militärischer Lenkflugkörper",
+        "usage militaire",
+        "미사일 유도용",
     ):
         assert _hit(pattern, text), text
     for text in CLEAN_END_USES + CLEAN_PARTIES + [

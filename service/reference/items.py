@@ -21,8 +21,11 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
+from rapidfuzz.distance import OSA
+
 from .entries import iso_date
 from .hs import hs_digits, hs_heading
+from .text import TRADITIONAL
 
 __all__ = [
     "ControlledItem",
@@ -34,11 +37,6 @@ __all__ = [
     "normalise",
 ]
 
-# Traditional forms of the characters the lists use, so 釹鐵硼 and 高純鎵 match 钕铁硼 and 高纯镓.
-_TRADITIONAL = str.maketrans(
-    "鎵鍺銻鎢鏑鋱釹鐵釤釓鑥鈧釔鈥鉺銩銪鐿鈷銦鉍鉬純錠礦鱗剛輪線鋸靶鑽製廢樣品雜藏運貨軍導彈鎳銅",
-    "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜",
-)
 _SPACE = re.compile(r"\s+")
 # "Antimony (III) oxide" names antimony oxide: an oxidation state in brackets is dropped.
 _OXIDATION_STATE = re.compile(r"\s*\((?i:i{1,3}|iv|v|vi{1,3})\)")
@@ -61,7 +59,7 @@ _PROPERTIES = frozenset({"purity_pct", "flexural_strength_mpa", "density_g_cm3",
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width, subscripts to digits), traditional to simplified for the
     listed characters, whitespace collapsed. Case is kept: formulas are case-sensitive."""
-    text = _OXIDATION_STATE.sub("", unicodedata.normalize("NFKC", text).translate(_TRADITIONAL))
+    text = _OXIDATION_STATE.sub("", unicodedata.normalize("NFKC", text).translate(TRADITIONAL))
     return _SPACE.sub(" ", text).strip()
 
 
@@ -167,10 +165,11 @@ def compile_terms(terms: Iterable[str], formulas: Iterable[str] = ()) -> re.Patt
 
 # ---- facts a threshold needs, parsed from the description only when a threshold is checked
 
-_PCT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|(?i:pct\b|percent\b))")
+# A decimal comma counts as a decimal point ("99,99 %", as much of Europe writes it).
+_PCT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:%|(?i:pct\b|percent\b))")
 # "99.99" with no unit after it, as traders write purities ("Sb2O3 99.995", "purity 99.99 min").
 _BARE_PURITY = re.compile(
-    r"(?<![\d.,])(9\d\.\d{1,6})(?![\d.,])"
+    r"(?<![\d.,])(9\d[.,]\d{1,6})(?![\d]|[.,]\d)"
     r"(?!\s*(?i:mm|cm|nm|um|µm|μm|m\b|kg|g\b|t\b|lb|ppm|ppb|mesh|°|mpa|gpa|x\b|\*))"
 )
 _NINES = re.compile(r"(?<![A-Za-z0-9.])([3-9])N(5)?(?![A-Za-z0-9])")
@@ -252,8 +251,9 @@ def description_facts(text: str) -> DescriptionFacts:
     """Purity is the largest percentage of at least 50 % or a "5N"-style grade; the others are
     the largest value stated in their unit (MPa, g/cm3, mAh/g, Wh/kg)."""
     text = normalise(text)
-    purities = [float(v) for v in _PCT.findall(text) if 50.0 <= float(v) <= 100.0]
-    purities += [float(v) for v in _BARE_PURITY.findall(text) if float(v) <= 100.0]
+    found = (*_PCT.findall(text), *_BARE_PURITY.findall(text))
+    stated = [float(v.replace(",", ".")) for v in found]
+    purities = [v for v in stated if 50.0 <= v <= 100.0]
     for nines, five in _NINES.findall(text):
         purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
 
@@ -402,9 +402,56 @@ class _Recaser:
         return self._pattern.sub(lambda m: self._canon[m.group()], text)
 
 
+# A typed name one letter off ("Galium", "Germainum", "Antimoney", "Tungstan") is read as the
+# name it misspells, as an officer would read it: a word of six letters or more that is one
+# edit (a letter added, dropped, changed, or two swapped) from exactly one word of six letters
+# or more of the items' ids ("gallium", "germanium", "carbide", ...) and is not itself such a
+# word. The other elements' names count as words too, so that a misspelt one ("thalium",
+# thallium or thulium?) is left as it is.
+_LONG_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{6,}(?![A-Za-z])")
+_OTHER_ELEMENTS = frozenset((
+    "aluminium", "aluminum", "beryllium", "bismuth", "cadmium", "caesium", "calcium", "cerium",
+    "cesium", "chromium", "hafnium", "helium", "indium", "iridium", "lanthanum", "magnesium",
+    "neodymium", "niobium", "osmium", "palladium", "platinum", "polonium", "potassium",
+    "praseodymium", "radium", "rhenium", "rhodium", "rubidium", "ruthenium", "selenium",
+    "sodium", "strontium", "tantalum", "tellurium", "thallium", "thorium", "titanium",
+    "uranium", "vanadium", "zirconium"))
+
+
+class _Speller:
+    """Rewrites words one edit off the catalogue's words (see above)."""
+
+    __slots__ = ("_own", "_seen", "_words")
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        own = {w for i in ids for w in re.split(r"[^a-z]+", i) if len(w) >= 6}
+        self._words = frozenset(own | _OTHER_ELEMENTS)
+        self._own = frozenset(own)
+        self._seen: dict[str, str] = {}
+
+    def word(self, word: str) -> str:
+        """The catalogue word `word` misspells, or `word` itself."""
+        if (known := self._seen.get(word)) is not None:
+            return known
+        lower = word.lower()
+        plural = lower.endswith("s") and (lower[:-1] in self._words or lower[:-2] in self._words)
+        near = [] if lower in self._words or plural else [
+            w for w in self._words
+            if abs(len(w) - len(lower)) <= 1 and OSA.distance(lower, w, score_cutoff=1) <= 1]
+        mended = near[0] if len(near) == 1 and near[0] in self._own else word
+        if len(self._seen) >= 65536:
+            self._seen.clear()
+        self._seen[word] = mended
+        return mended
+
+    def __call__(self, text: str) -> str:
+        return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+
+
 @dataclass(frozen=True, slots=True)
 class ItemMatch:
-    """What named the item: the matched text and its span in `normalise(description)`."""
+    """What named the item: the matched text and its span in the text as scanned (normalised,
+    formulas in their own case, misspelt names mended)."""
 
     item: ControlledItem
     matched: str
@@ -414,7 +461,8 @@ class ItemMatch:
 class ItemCatalogue:
     """All controlled items, one compiled pattern over their names and formulas."""
 
-    __slots__ = ("_by_heading", "_by_id", "_group_items", "_items", "_pattern", "_recase")
+    __slots__ = ("_by_heading", "_by_id", "_group_items", "_items", "_pattern", "_recase",
+                 "_respell")
 
     def __init__(self, items: Sequence[ControlledItem]) -> None:
         self._items = tuple(items)
@@ -430,6 +478,7 @@ class ItemCatalogue:
                 owners.setdefault(builder.add_formula(formula), []).append(index)
         self._pattern, keys = builder.build()
         self._recase = _Recaser(f for item in self._items for f in item.formulas)
+        self._respell = _Speller(self._by_id)
         self._group_items = tuple(tuple(dict.fromkeys(owners[k])) for k in keys)
         by_heading: dict[str, list[ControlledItem]] = {}
         for item in self._items:
@@ -453,9 +502,9 @@ class ItemCatalogue:
         return cls(items)
 
     def _text(self, description: str) -> str:
-        """The description as names and formulas are looked for in it: normalised, and with
-        formulas written in capitals put back in their own case."""
-        return self._recase(normalise(description))
+        """The description as names and formulas are looked for in it: normalised, with
+        formulas written in capitals put back in their own case and misspelt names mended."""
+        return self._respell(self._recase(normalise(description)))
 
     def _scan(self, text: str) -> list[tuple[int, int, re.Match[str], tuple[int, ...]]]:
         """Every name or formula in the normalised text that names the goods (not one mentioned
@@ -486,8 +535,7 @@ class ItemCatalogue:
         or when no named item fits the heading, the highest priority wins, then the longest name,
         then the first in the text; among the names of that priority, the first whose
         thresholds hold is the item."""
-        written = normalise(description)
-        text = self._recase(written)
+        text = self._text(description)
         found = self._scan(text)
         if not found:
             return None
@@ -503,7 +551,7 @@ class ItemCatalogue:
             ]
             if fitting:
                 *_, m, i = max(fitting, key=lambda f: f[:3])
-                return ItemMatch(self._items[i], written[m.start():m.end()], m.span())
+                return ItemMatch(self._items[i], m.group(), m.span())
         top = max(priority for priority, *_ in found)
         ranked = sorted(
             (f for f in found if f[0] == top), key=lambda f: (-f[1], f[2].start())
@@ -512,7 +560,7 @@ class ItemCatalogue:
             for i in owners:
                 item = self._items[i]
                 if item.priority == top and all(t.holds(text, facts) for t in item.thresholds):
-                    return ItemMatch(item, written[m.start():m.end()], m.span())
+                    return ItemMatch(item, m.group(), m.span())
         return None
 
     def named(self, description: str, hs_code: str | None = None) -> ControlledItem | None:

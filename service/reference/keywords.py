@@ -1,9 +1,10 @@
 """Finding a list's terms in free text, fast.
 
 Latin terms match as whole words, case- and width-insensitively, with any punctuation
-between words and a plural ending allowed ("missile" finds "Missiles"). Chinese terms
-match as substrings, since Chinese words are not separated by spaces. Matching walks the
-text's words once with a dictionary of first words: no regex alternation over all terms.
+between words and a plural ending allowed ("missile" finds "Missiles"). Chinese, Japanese
+and Korean terms match as substrings, since their words are not separated by spaces.
+Matching walks the text's words once with a dictionary of first words: no regex alternation
+over all terms.
 A list may name exceptions: phrases that contain a term without meaning it ("fire defence"
 for `defence`, "courier bags" as goods for `courier`). A term that overlaps one of them does
 not count.
@@ -21,7 +22,10 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def _is_cjk(text: str) -> bool:
-    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+    """Chinese, Japanese or Korean: matched as a substring (words run together, or carry
+    particles: "군사용으로")."""
+    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+               or "\uac00" <= ch <= "\ud7af" for ch in text)
 
 
 def _singulars(word: str) -> tuple[str, ...]:

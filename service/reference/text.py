@@ -8,14 +8,22 @@ import unicodedata
 from functools import lru_cache
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+# Traditional forms of the characters the lists use, so 釹鐵硼, 高純鎵 and 軍用 match 钕铁硼,
+# 高纯镓 and 军用.
+TRADITIONAL = str.maketrans(
+    "鎵鍺銻鎢鏑鋱釹鐵釤釓鑥鈧釔鈥鉺銩銪鐿鈷銦鉍鉬純錠礦鱗剛輪線鋸靶鑽製廢樣品雜藏運貨軍導彈鎳銅",
+    "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜",
+)
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w%+./-]+")
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """NFKC (full-width to half-width), case-folded, whitespace collapsed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    """NFKC (full-width to half-width), case-folded, listed traditional characters simplified,
+    whitespace collapsed."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(TRADITIONAL)
+    return _SPACE.sub(" ", folded).strip()
 
 
 @lru_cache(maxsize=65536)
@@ -30,11 +38,14 @@ def normalise_quotes(text: str) -> str:
 
 
 # "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "shipping marks 'spare parts'",
-# "外包装标注为锌锭": what the packages say they hold (a quoted text, or the rest of the clause).
+# "declared together as tableware", "外包装标注为锌锭", "申报为瓷器": what the packages say, or
+# the papers declare, they hold (a quoted text, or the rest of the clause).
 _LABEL = re.compile(
     r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings)\b)"
     r"(?:\s+(?i:as|with|to\s+read|reading))?\s*[:：-]?"
-    r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?)\s*"
+    r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
+    r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?"
+    r"|(?:申报|报关)为\s*[:：]?)\s*"
     r"(?:[\"'“‘「『]([^\"'”’」』]+)|([^,;.()，；。（）]+))"
 )
 
