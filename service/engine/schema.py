@@ -126,8 +126,8 @@ class RuleFile(_Spec):
 class ListFile(_Spec):
     """A named list: `rules/lists/*.yaml`. `values` and `keywords` lists are used as `@name`.
     A `keywords` list may name exceptions (`except`): phrases that contain one of its terms
-    without meaning it ("fire defence systems" for `defence`); a term found inside one does
-    not count."""
+    without meaning it ("fire defence" for `defence`); a term that overlaps one does not
+    count."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -38,7 +38,8 @@ def _singulars(word: str) -> tuple[str, ...]:
 
 def _phrases(terms: Iterable[str]) -> tuple[dict[str, list[tuple[tuple[str, ...], str]]],
                                           list[tuple[str, str]]]:
-    """Latin phrases by their first word (longest first) and Chinese ones (longest first)."""
+    """Latin phrases by their first word (longest first), and the Chinese, Japanese and Korean
+    ones (longest first)."""
     first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     cjk: list[tuple[str, str]] = []
     for term in terms:

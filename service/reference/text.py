@@ -52,7 +52,7 @@ _LABEL = re.compile(
 
 @lru_cache(maxsize=8192)
 def label_text(packaging: str) -> str | None:
-    """What a packaging description says is written on the packages, None when it says
-    nothing of the kind; several labels are joined with "; "."""
+    """What a packaging description says is written on the packages (or that the papers
+    declare them as), None when it says nothing of the kind; several are joined with "; "."""
     found = [(m.group(1) or m.group(2)).strip() for m in _LABEL.finditer(packaging)]
     return "; ".join(f for f in found if f) or None
