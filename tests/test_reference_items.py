@@ -107,6 +107,10 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         ("氧化镓", "gallium-oxide"),
         ("硫化锑精矿", "antimony-ore"),
         ("Gallium metal 4N, chloride < 5 ppm", "gallium-metal"),
+        # the material itself, whatever it is for
+        ("Tungsten carbide powder for drill bits", "tungsten-carbide"),
+        ("WC-Co tungsten carbide grade YG8 for drill bits", "tungsten-carbide"),
+        ("GaN epitaxial wafers for LED chips", "gallium-nitride"),
     ],
 )
 def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, description: str,
@@ -147,6 +151,11 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Copper rod, Sb 3 ppm",
         "Circular saw blades with tungsten-carbide-tipped teeth",
         "Ga-doped ZnO sputtering target",
+        # an article made of the material, which the announcement does not list
+        "Tungsten Carbide Rotary Burr Set 10pcs",
+        "Tungsten carbide wedding band 8mm",
+        "Tungsten carbide inserts CNMG120408",
+        "65W GaN fast charger",
         # another compound of the element, which the announcement does not list
         "Gallium trichloride GaCl3, anhydrous",
         "Trimethyl gallium, MOCVD grade",
@@ -400,6 +409,7 @@ def _broken(**change: Any) -> list[dict[str, Any]]:
         ({"thresholds": [{"property": "purity_pct", "op": "~", "value": 1}]}, "thresholds[0].op"),
         ({"suspended": {"from": "2025-01-01"}}, "suspended"),
         ({"compound_words": "chloride"}, "compound_words"),
+        ({"articles": [""]}, "articles"),
     ],
 )
 def test_bad_entries_name_index_and_field(change: dict[str, Any], field: str) -> None:
@@ -435,6 +445,8 @@ def test_compile_terms_for_keyword_lists() -> None:
     ("标签为“锌锭”", "锌锭"),
     ("stator cartons, shipping marks 'motor spare parts'", "motor spare parts"),
     ("tile cartons, outer marks 'floor tiles' only", "floor tiles"),
+    ("ingots in light cartons, outer marking 'garden lights'", "garden lights"),
+    ("in tableware cartons, declared together as tableware", "tableware"),
     ("sealed steel drums", None),
     ("unmarked cartons", None),
     ("unmarked, no marks", None),

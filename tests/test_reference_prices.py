@@ -107,6 +107,12 @@ def test_unpriced_items_have_no_floor(book: PriceBook) -> None:
     assert book.reference("gallium-nitride") is None  # no verified price for gallium compounds
 
 
+def test_rare_earth_metals_use_their_oxides_floor(book: PriceBook) -> None:
+    for metal, oxide in (("terbium-metal", "terbium-oxide"),
+                         ("dysprosium-metal", "dysprosium-oxide")):
+        assert book.reference(metal) is book.reference(oxide) is not None
+
+
 def test_samarium_cobalt_magnets_use_the_ndfeb_floor_as_a_lower_bound(book: PriceBook) -> None:
     smco = book.reference("samarium-cobalt-magnet")
     assert smco is not None and smco is book.reference("ndfeb-tb-dy-magnet")

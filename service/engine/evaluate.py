@@ -32,14 +32,19 @@ def _finding(rule: CompiledRule, facts: Facts) -> Finding:
     return construct(Finding,
         rule_id=spec.id, red_flag=spec.red_flag, title=spec.title, category=spec.category,
         severity=spec.severity, message=rule.render(facts),
-        evidence=[_submitted(e) for e in rule.condition.explain(facts, facts, "")],
+        evidence=[_submitted(e, facts) for e in rule.condition.explain(facts, facts, "")],
         citations=list(rule.citations),
         action=spec.action)
 
 
-def _submitted(evidence: Evidence) -> Evidence:
-    """Evidence of a derived root fact points at the submitted field it comes from."""
+def _submitted(evidence: Evidence, facts: Facts) -> Evidence:
+    """Evidence of a derived root fact points at the submitted field it comes from; a field
+    of an object the shipment leaves out (`end_user.country` without an end user) is that
+    object, missing."""
     path = submitted_path(evidence.path)
+    head, dot, _ = path.partition(".")
+    if dot and evidence.value is None and "[" not in head and getattr(facts, head, 0) is None:
+        return replace(evidence, path=head, why="is missing")
     return evidence if path == evidence.path else replace(evidence, path=path)
 
 

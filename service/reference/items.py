@@ -215,6 +215,16 @@ class _Beside:
         return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
                    re.compile("|".join(a for a in after if a)))
 
+    @classmethod
+    def articles(cls, nouns: Sequence[str]) -> _Beside:
+        """An article made of the named material: one of `nouns` (plural allowed) right after
+        the name, or after one more word that is not a preposition ("tungsten carbide rotary
+        burrs", "gallium nitride) power chip"), never before it."""
+        alternation = "|".join(re.escape(n) for n in nouns)
+        return cls(re.compile(r"(?!x)x$"), re.compile(
+            r"[\s)\]-]*(?:(?!(?i:for|of|in|to|with|and|or|used|as)\b)[A-Za-z0-9]+[\s-]+)?"
+            rf"(?i:{alternation})(?:e?s)?(?![A-Za-z])"))
+
     def holds(self, text: str, start: int, end: int) -> bool:
         """Whether the name at text[start:end] has such a word beside it."""
         return bool(self.before.search(text, max(0, start - _CLAUSE_REACH), start)
@@ -324,6 +334,14 @@ class ControlledItem:
     # Words that, right beside one of the item's names, make it part of another compound's
     # name: "gallium trichloride", "trimethyl gallium", "硝酸镓" are not gallium metal.
     compound: _Beside | None = None
+    # Articles made of the item, which the announcement does not list: "tungsten carbide
+    # burrs", "GaN charger".
+    articles: _Beside | None = None
+
+    @property
+    def besides(self) -> tuple[_Beside, ...]:
+        """What, beside one of its names, keeps the name from naming this item."""
+        return tuple(b for b in (self.compound, self.articles) if b is not None)
 
     def suspended(self, on: date) -> bool:
         """True while a recorded suspension covers `on`."""
@@ -515,8 +533,7 @@ class ItemCatalogue:
                 continue
             owners = tuple(
                 i for i in self._group_items[(m.lastindex or 1) - 1]
-                if (compound := self._items[i].compound) is None
-                or not compound.holds(text, start, end)
+                if not any(beside.holds(text, start, end) for beside in self._items[i].besides)
             )
             if not owners:
                 continue
@@ -727,6 +744,7 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         source=_str(entry, "source"),
         codes_complete=not _flag(entry, "more_codes"),
         compound=_Beside.words(words) if (words := _strings(entry, "compound_words")) else None,
+        articles=_Beside.articles(nouns) if (nouns := _strings(entry, "articles")) else None,
     )
 
 

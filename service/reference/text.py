@@ -41,7 +41,7 @@ def normalise_quotes(text: str) -> str:
 # "declared together as tableware", "外包装标注为锌锭", "申报为瓷器": what the packages say, or
 # the papers declare, they hold (a quoted text, or the rest of the clause).
 _LABEL = re.compile(
-    r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings)\b)"
+    r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
     r"(?:\s+(?i:as|with|to\s+read|reading))?\s*[:：-]?"
     r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
     r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?"
