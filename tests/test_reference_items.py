@@ -156,6 +156,12 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Tungsten carbide wedding band 8mm",
         "Tungsten carbide inserts CNMG120408",
         "65W GaN fast charger",
+        "Chargeur GaN 65 W USB-C",  # French: the article first
+        "Wolframcarbid-Schaftfräser, 4-Schneider",
+        "BURR, TUNGSTEN CARBIDE, 6MM",
+        # absent, in other languages
+        "Pâte à braser SAC305 sans gallium ni plomb",
+        "Lötdraht ohne Antimon",
         # another compound of the element, which the announcement does not list
         "Gallium trichloride GaCl3, anhydrous",
         "Trimethyl gallium, MOCVD grade",
@@ -282,6 +288,10 @@ def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str
         ("Tungstan carbide powder", "tungsten-carbide"),
         ("Erbium oxide 99.9%", "erbium-oxide"),  # a name of its own, not "terbium" misspelt
         ("Thalium sulfate", None),  # thallium or thulium? left as it is
+        ("Geranium essential oil", None),  # a word of its own, not "germanium" misspelt
+        ("Dioxyde de germanium 99,999 %", "germanium-dioxide"),  # a word of a name: kept
+        ("Germaniun ingots", "germanium-metal"),
+        ("Пластины германия монокристаллические", "germanium-metal"),
         ("Batter mix, 25 kg bags", None),
     ],
 )

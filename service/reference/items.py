@@ -219,11 +219,16 @@ class _Beside:
     def articles(cls, nouns: Sequence[str]) -> _Beside:
         """An article made of the named material: one of `nouns` (plural allowed) right after
         the name, or after one more word that is not a preposition ("tungsten carbide rotary
-        burrs", "gallium nitride) power chip"), never before it."""
+        burrs", "gallium nitride) power chip"); or right before it, as French, Spanish and
+        German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
+        is the first kind)."""
         alternation = "|".join(re.escape(n) for n in nouns)
-        return cls(re.compile(r"(?!x)x$"), re.compile(
-            r"[\s)\]-]*(?:(?!(?i:for|of|in|to|with|and|or|used|as)\b)[A-Za-z0-9]+[\s-]+)?"
-            rf"(?i:{alternation})(?:e?s)?(?![A-Za-z])"))
+        return cls(
+            re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
+                       r"(?:(?i:de|du|des|au|aux|à|en|con|di|in)\s+)?$"),
+            re.compile(
+                r"[\s)\]-]*(?:(?!(?i:for|of|in|to|with|and|or|used|as)\b)[A-Za-z0-9]+[\s-]+)?"
+                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
 
     def holds(self, text: str, start: int, end: int) -> bool:
         """Whether the name at text[start:end] has such a word beside it."""
@@ -236,7 +241,8 @@ class _Beside:
 # dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
 # than the composition negations above: "Gallium metal, lead-free" still names gallium metal.
 _INCIDENTAL = _Beside(
-    re.compile(r"(?i:\b(?:free\s+of|without|no|non)(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
+    re.compile(r"(?i:\b(?:free\s+of|without|no|non|sans|ohne|frei\s+von|sin|libre\s+de|без)"
+               r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
                r"|(?:不含|无)$"),
     re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
                r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
@@ -422,9 +428,11 @@ class _Recaser:
 # A typed name one letter off ("Galium", "Germainum", "Antimoney", "Tungstan") is read as the
 # name it misspells, as an officer would read it: a word of six letters or more that is one
 # edit (a letter added, dropped, changed, or two swapped) from exactly one word of six letters
-# or more of the items' ids ("gallium", "germanium", "carbide", ...) and is not itself such a
-# word. The other elements' names count as words too, so that a misspelt one ("thalium",
-# thallium or thulium?) is left as it is.
+# or more of the items' ids ("gallium", "germanium", "carbide", ...). A word of any item name
+# ("dioxyde" of "dioxyde de germanium") is never mended, and the other elements' names and a
+# few words one letter off the ids' words ("geranium", "nitrite") count as words too, so
+# that they are left as they are, and so is a word as near to two of them ("thalium":
+# thallium or thulium?).
 _LONG_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{6,}(?![A-Za-z])")
 _OTHER_ELEMENTS = frozenset((
     "aluminium", "aluminum", "beryllium", "bismuth", "cadmium", "caesium", "calcium", "cerium",
@@ -432,18 +440,22 @@ _OTHER_ELEMENTS = frozenset((
     "neodymium", "niobium", "osmium", "palladium", "platinum", "polonium", "potassium",
     "praseodymium", "radium", "rhenium", "rhodium", "rubidium", "ruthenium", "selenium",
     "sodium", "strontium", "tantalum", "tellurium", "thallium", "thorium", "titanium",
-    "uranium", "vanadium", "zirconium"))
+    "uranium", "vanadium", "zirconium",
+    # ordinary words one letter off a word of the ids
+    "geranium", "nitrite", "nitrites", "selenite", "arsenite", "arsenate", "phosphite",
+    "expander", "carbine"))
 
 
 class _Speller:
     """Rewrites words one edit off the catalogue's words (see above)."""
 
-    __slots__ = ("_own", "_seen", "_words")
+    __slots__ = ("_known", "_own", "_seen", "_words")
 
-    def __init__(self, ids: Iterable[str]) -> None:
+    def __init__(self, ids: Iterable[str], names: Iterable[str]) -> None:
         own = {w for i in ids for w in re.split(r"[^a-z]+", i) if len(w) >= 6}
         self._words = frozenset(own | _OTHER_ELEMENTS)
         self._own = frozenset(own)
+        self._known = frozenset(w.lower() for n in names for w in _LONG_WORD.findall(n))
         self._seen: dict[str, str] = {}
 
     def word(self, word: str) -> str:
@@ -452,7 +464,7 @@ class _Speller:
             return known
         lower = word.lower()
         plural = lower.endswith("s") and (lower[:-1] in self._words or lower[:-2] in self._words)
-        near = [] if lower in self._words or plural else [
+        near = [] if lower in self._words or lower in self._known or plural else [
             w for w in self._words
             if abs(len(w) - len(lower)) <= 1 and OSA.distance(lower, w, score_cutoff=1) <= 1]
         mended = near[0] if len(near) == 1 and near[0] in self._own else word
@@ -495,7 +507,7 @@ class ItemCatalogue:
                 owners.setdefault(builder.add_formula(formula), []).append(index)
         self._pattern, keys = builder.build()
         self._recase = _Recaser(f for item in self._items for f in item.formulas)
-        self._respell = _Speller(self._by_id)
+        self._respell = _Speller(self._by_id, (t for item in self._items for t in item.terms))
         self._group_items = tuple(tuple(dict.fromkeys(owners[k])) for k in keys)
         by_heading: dict[str, list[ControlledItem]] = {}
         for item in self._items:
