@@ -3,9 +3,14 @@
 The catalogue is built once from `rules/lists/controlled_items.yaml` and compiles all names and
 formulas of all items into one regular expression, so naming an item is one regex scan:
 
-- names (English, Chinese) match case- and width-insensitively, as whole words where they start or
-  end with a Latin letter or digit, with any punctuation or spacing between their words;
+- names (English, Chinese and other languages) match case- and width-insensitively, as whole
+  words where they start or end with a Latin letter or digit, with any punctuation or spacing
+  between their words;
 - formulas (GaAs, GeO2, Dy2O3) match case-sensitively as whole tokens, so "Ga" never matches "Gas";
+- before the scan, formulas written in capitals are put back in their case and names misspelt
+  by one letter are mended; a name that something beside it keeps from naming the goods (an
+  absence, an impurity limit, a finish, another compound, an article) is passed over
+  (`reading`);
 - when several items are named, the highest `priority` wins, then the longest name; the winner's
   thresholds (purity, composition) decide, and a winner that fails them means "not controlled"
   ("antimony trioxide 99.5%" never falls back to antimony metal).
@@ -21,10 +26,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
-from rapidfuzz.distance import OSA
-
 from .entries import iso_date
 from .hs import hs_digits, hs_heading
+from .reading import CLAUSE_REACH, INCIDENTAL, Beside, Recaser, Speller
 from .text import TRADITIONAL
 
 __all__ = [
@@ -192,65 +196,6 @@ _NEGATED_AFTER = re.compile(
     r"|^(?:(?:[/、,和及与]\s*[\u4e00-\u9fff]{1,2})*-?free)"
 )
 _CLAUSE_END = re.compile(r"[,;:()\[\]，；：（）。]")
-_CLAUSE_REACH = 40
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Beside:
-    """What, right before or right after a name, makes it not name the goods: `before` must
-    end at the name (it ends with `$`), `after` must start where the name ends."""
-
-    before: re.Pattern[str]
-    after: re.Pattern[str]
-
-    @classmethod
-    def words(cls, words: Sequence[str]) -> _Beside:
-        """Any of `words`: a Latin word apart from the name (by a space or hyphen, or none), a
-        Chinese word joined to it."""
-        latin = "|".join(re.escape(w) for w in words if not _CJK.search(w))
-        cjk = "|".join(re.escape(w) for w in words if _CJK.search(w))
-        before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
-        after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
-        return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
-                   re.compile("|".join(a for a in after if a)))
-
-    @classmethod
-    def articles(cls, nouns: Sequence[str]) -> _Beside:
-        """An article made of the named material: one of `nouns` (plural allowed) right after
-        the name, or after one more word that is not a preposition ("tungsten carbide rotary
-        burrs", "gallium nitride) power chip"); or right before it, as French, Spanish and
-        German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
-        is the first kind)."""
-        alternation = "|".join(re.escape(n) for n in nouns)
-        return cls(
-            re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
-                       r"(?:(?i:de|du|des|au|aux|à|en|con|di|in)\s+)?$"),
-            re.compile(
-                r"[\s)\]-]*(?:(?!(?i:for|of|in|to|with|and|or|used|as)\b)[A-Za-z0-9]+[\s-]+)?"
-                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
-
-    def holds(self, text: str, start: int, end: int) -> bool:
-        """Whether the name at text[start:end] has such a word beside it."""
-        return bool(self.before.search(text, max(0, start - _CLAUSE_REACH), start)
-                    or self.after.match(text, end))
-
-
-# A name that a description mentions only as absent ("gallium-free solder paste", "free of
-# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm") or as a finish or
-# dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
-# than the composition negations above: "Gallium metal, lead-free" still names gallium metal.
-_INCIDENTAL = _Beside(
-    re.compile(r"(?i:\b(?:free\s+of|without|no|non|sans|ohne|frei\s+von|sin|libre\s+de|без)"
-               r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
-               r"|(?:不含|无)$"),
-    re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
-               r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
-               r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
-               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"),
-)
-
-
 @dataclass(frozen=True, slots=True)
 class DescriptionFacts:
     """Purity, flexural strength, density, a battery material's specific capacity and a
@@ -300,7 +245,7 @@ class Threshold:
         """Whether the item stays controlled under this condition (`text` is normalised)."""
         if self.pattern is not None:
             for m in self.pattern.finditer(text):
-                before = text[max(0, m.start() - _CLAUSE_REACH) : m.start()]
+                before = text[max(0, m.start() - CLAUSE_REACH) : m.start()]
                 ends = list(_CLAUSE_END.finditer(before))
                 if ends:
                     before = before[ends[-1].end() :]
@@ -339,13 +284,13 @@ class ControlledItem:
     codes_complete: bool = True
     # Words that, right beside one of the item's names, make it part of another compound's
     # name: "gallium trichloride", "trimethyl gallium", "硝酸镓" are not gallium metal.
-    compound: _Beside | None = None
+    compound: Beside | None = None
     # Articles made of the item, which the announcement does not list: "tungsten carbide
     # burrs", "GaN charger".
-    articles: _Beside | None = None
+    articles: Beside | None = None
 
     @property
-    def besides(self) -> tuple[_Beside, ...]:
+    def besides(self) -> tuple[Beside, ...]:
         """What, beside one of its names, keeps the name from naming this item."""
         return tuple(b for b in (self.compound, self.articles) if b is not None)
 
@@ -377,106 +322,6 @@ class ControlledItem:
         return self.in_force(on) and not self.unverified(on)
 
 
-# Descriptions typed in capitals ("GEO2 5N", "SB 99.65 INGOT", "DY2O3/TREO>=99.5%") write the
-# formulas in capitals too. A formula with a digit, or of four letters or more, keeps its
-# meaning in capitals (GEO2, SMCO); a bare element symbol only right before a purity, a grade, a
-# form or a treatment ("SB 99.65 INGOT", "GA 4N", "TB METAL", "DY GBD"), since alone it is often
-# another word (EU, TB, GE); short compounds (GAN, GAP) never. Formulas match case-sensitively,
-# so such capitals are put back in the formula's case before the scan.
-_FORM_AFTER = (r"[\s-]*(?:\d{1,3}(?:[.,]\d+)?\s*%|\d{2}[.,]\d+|[2-9]N\d?(?![A-Za-z0-9])"
-               r"|(?i:metal|ingots?|powders?|lumps?|granules?|beads?|shot|blocks?|pellets?"
-               r"|targets?|chips?|pieces?|bars?|rods?|diffused|diffusion|gbd)\b)")
-
-
-class _Recaser:
-    """Puts formulas written in capitals back in their own case (see above)."""
-
-    __slots__ = ("_canon", "_pattern")
-
-    def __init__(self, formulas: Iterable[str]) -> None:
-        self._canon: dict[str, str] = {}
-        whole: list[str] = []
-        bare: list[str] = []
-        for formula in formulas:
-            upper = formula.upper()
-            if upper == formula or upper in self._canon:
-                continue
-            if any(c.isdigit() for c in formula) or len(formula) >= 4:
-                whole.append(upper)
-            elif formula.isalpha() and sum(c.isupper() for c in formula) == 1:
-                bare.append(upper)
-            else:
-                continue
-            self._canon[upper] = formula
-
-        def alternation(tokens: list[str]) -> str:
-            return "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
-
-        parts = []
-        if whole:
-            parts.append(f"(?<![A-Za-z0-9])(?:{alternation(whole)})(?![A-Za-z0-9])")
-        if bare:
-            parts.append(f"(?<![A-Za-z0-9])(?:{alternation(bare)})(?={_FORM_AFTER})")
-        self._pattern = re.compile("|".join(parts)) if parts else None
-
-    def __call__(self, text: str) -> str:
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self._canon[m.group()], text)
-
-
-# A typed name one letter off ("Galium", "Germainum", "Antimoney", "Tungstan") is read as the
-# name it misspells, as an officer would read it: a word of six letters or more that is one
-# edit (a letter added, dropped, changed, or two swapped) from exactly one word of six letters
-# or more of the items' ids ("gallium", "germanium", "carbide", ...). A word of any item name
-# ("dioxyde" of "dioxyde de germanium") is never mended, and the other elements' names and a
-# few words one letter off the ids' words ("geranium", "nitrite") count as words too, so
-# that they are left as they are, and so is a word as near to two of them ("thalium":
-# thallium or thulium?).
-_LONG_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{6,}(?![A-Za-z])")
-_OTHER_ELEMENTS = frozenset((
-    "aluminium", "aluminum", "beryllium", "bismuth", "cadmium", "caesium", "calcium", "cerium",
-    "cesium", "chromium", "hafnium", "helium", "indium", "iridium", "lanthanum", "magnesium",
-    "neodymium", "niobium", "osmium", "palladium", "platinum", "polonium", "potassium",
-    "praseodymium", "radium", "rhenium", "rhodium", "rubidium", "ruthenium", "selenium",
-    "sodium", "strontium", "tantalum", "tellurium", "thallium", "thorium", "titanium",
-    "uranium", "vanadium", "zirconium",
-    # ordinary words one letter off a word of the ids
-    "geranium", "nitrite", "nitrites", "selenite", "arsenite", "arsenate", "phosphite",
-    "expander", "carbine"))
-
-
-class _Speller:
-    """Rewrites words one edit off the catalogue's words (see above)."""
-
-    __slots__ = ("_known", "_own", "_seen", "_words")
-
-    def __init__(self, ids: Iterable[str], names: Iterable[str]) -> None:
-        own = {w for i in ids for w in re.split(r"[^a-z]+", i) if len(w) >= 6}
-        self._words = frozenset(own | _OTHER_ELEMENTS)
-        self._own = frozenset(own)
-        self._known = frozenset(w.lower() for n in names for w in _LONG_WORD.findall(n))
-        self._seen: dict[str, str] = {}
-
-    def word(self, word: str) -> str:
-        """The catalogue word `word` misspells, or `word` itself."""
-        if (known := self._seen.get(word)) is not None:
-            return known
-        lower = word.lower()
-        plural = lower.endswith("s") and (lower[:-1] in self._words or lower[:-2] in self._words)
-        near = [] if lower in self._words or lower in self._known or plural else [
-            w for w in self._words
-            if abs(len(w) - len(lower)) <= 1 and OSA.distance(lower, w, score_cutoff=1) <= 1]
-        mended = near[0] if len(near) == 1 and near[0] in self._own else word
-        if len(self._seen) >= 65536:
-            self._seen.clear()
-        self._seen[word] = mended
-        return mended
-
-    def __call__(self, text: str) -> str:
-        return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
-
-
 @dataclass(frozen=True, slots=True)
 class ItemMatch:
     """What named the item: the matched text and its span in the text as scanned (normalised,
@@ -506,8 +351,8 @@ class ItemCatalogue:
             for formula in item.formulas:
                 owners.setdefault(builder.add_formula(formula), []).append(index)
         self._pattern, keys = builder.build()
-        self._recase = _Recaser(f for item in self._items for f in item.formulas)
-        self._respell = _Speller(self._by_id, (t for item in self._items for t in item.terms))
+        self._recase = Recaser(f for item in self._items for f in item.formulas)
+        self._respell = Speller(self._by_id, (t for item in self._items for t in item.terms))
         self._group_items = tuple(tuple(dict.fromkeys(owners[k])) for k in keys)
         by_heading: dict[str, list[ControlledItem]] = {}
         for item in self._items:
@@ -536,12 +381,13 @@ class ItemCatalogue:
         return self._respell(self._recase(normalise(description)))
 
     def _scan(self, text: str) -> list[tuple[int, int, re.Match[str], tuple[int, ...]]]:
-        """Every name or formula in the normalised text that names the goods (not one mentioned
-        only incidentally): (priority, length, match, owners)."""
+        """Every name or formula in the text that names the goods: (priority, length, match,
+        owners). A name mentioned only incidentally is passed over, and an item is not among
+        the owners where a word beside the name makes it another compound or an article."""
         found = []
         for m in self._pattern.finditer(text):
             start, end = m.span()
-            if _INCIDENTAL.holds(text, start, end):
+            if INCIDENTAL.holds(text, start, end):
                 continue
             owners = tuple(
                 i for i in self._group_items[(m.lastindex or 1) - 1]
@@ -755,8 +601,8 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
         source=_str(entry, "source"),
         codes_complete=not _flag(entry, "more_codes"),
-        compound=_Beside.words(words) if (words := _strings(entry, "compound_words")) else None,
-        articles=_Beside.articles(nouns) if (nouns := _strings(entry, "articles")) else None,
+        compound=Beside.words(words) if (words := _strings(entry, "compound_words")) else None,
+        articles=Beside.articles(nouns) if (nouns := _strings(entry, "articles")) else None,
     )
 
 

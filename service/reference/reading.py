@@ -1,0 +1,172 @@
+"""How a goods description is read before its names and formulas are looked up: what stands
+beside a name and keeps it from naming the goods (an absence, an impurity limit, a finish,
+another compound, an article made of it), formulas written in capitals, and names misspelt by
+one letter. Used by `items.ItemCatalogue`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+# How far before a name a clause may reach to say something about it.
+CLAUSE_REACH = 40
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True, slots=True)
+class Beside:
+    """What, right before or right after a name, makes it not name the goods: `before` must
+    end at the name (it ends with `$`), `after` must start where the name ends."""
+
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+
+    @classmethod
+    def words(cls, words: Sequence[str]) -> Beside:
+        """Any of `words`: a Latin word apart from the name (by a space or hyphen, or none), a
+        Chinese word joined to it."""
+        latin = "|".join(re.escape(w) for w in words if not _CJK.search(w))
+        cjk = "|".join(re.escape(w) for w in words if _CJK.search(w))
+        before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
+        after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
+        return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
+                   re.compile("|".join(a for a in after if a)))
+
+    @classmethod
+    def articles(cls, nouns: Sequence[str]) -> Beside:
+        """An article made of the named material: one of `nouns` (plural allowed) right after
+        the name, or after one more word that is not a preposition ("tungsten carbide rotary
+        burrs", "gallium nitride) power chip"); or right before it, as French, Spanish and
+        German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
+        is the first kind)."""
+        alternation = "|".join(re.escape(n) for n in nouns)
+        return cls(
+            re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
+                       r"(?:(?i:de|du|des|au|aux|à|en|con|di|in)\s+)?$"),
+            re.compile(
+                r"[\s)\]-]*(?:(?!(?i:for|of|in|to|with|and|or|used|as)\b)[A-Za-z0-9]+[\s-]+)?"
+                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
+
+    def holds(self, text: str, start: int, end: int) -> bool:
+        """Whether the name at text[start:end] has such a word beside it."""
+        return bool(self.before.search(text, max(0, start - CLAUSE_REACH), start)
+                    or self.after.match(text, end))
+
+
+# A name that a description mentions only as absent ("gallium-free solder paste", "free of
+# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm") or as a finish or
+# dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
+# than the composition negations of `items.Threshold`: "Gallium metal, lead-free" still names
+# gallium metal.
+INCIDENTAL = Beside(
+    re.compile(r"(?i:\b(?:free\s+of|without|no|non|sans|ohne|frei\s+von|sin|libre\s+de|без)"
+               r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
+               r"|(?:不含|无)$"),
+    re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
+               r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
+               r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
+               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"),
+)
+
+
+# Descriptions typed in capitals ("GEO2 5N", "SB 99.65 INGOT", "DY2O3/TREO>=99.5%") write the
+# formulas in capitals too. A formula with a digit, or of four letters or more, keeps its
+# meaning in capitals (GEO2, SMCO); a bare element symbol only right before a purity, a grade, a
+# form or a treatment ("SB 99.65 INGOT", "GA 4N", "TB METAL", "DY GBD"), since alone it is often
+# another word (EU, TB, GE); short compounds (GAN, GAP) never. Formulas match case-sensitively,
+# so such capitals are put back in the formula's case before the scan.
+_FORM_AFTER = (r"[\s-]*(?:\d{1,3}(?:[.,]\d+)?\s*%|\d{2}[.,]\d+|[2-9]N\d?(?![A-Za-z0-9])"
+               r"|(?i:metal|ingots?|powders?|lumps?|granules?|beads?|shot|blocks?|pellets?"
+               r"|targets?|chips?|pieces?|bars?|rods?|diffused|diffusion|gbd)\b)")
+
+
+class Recaser:
+    """Puts formulas written in capitals back in their own case (see above)."""
+
+    __slots__ = ("_canon", "_pattern")
+
+    def __init__(self, formulas: Iterable[str]) -> None:
+        self._canon: dict[str, str] = {}
+        whole: list[str] = []
+        bare: list[str] = []
+        for formula in formulas:
+            upper = formula.upper()
+            if upper == formula or upper in self._canon:
+                continue
+            if any(c.isdigit() for c in formula) or len(formula) >= 4:
+                whole.append(upper)
+            elif formula.isalpha() and sum(c.isupper() for c in formula) == 1:
+                bare.append(upper)
+            else:
+                continue
+            self._canon[upper] = formula
+
+        def alternation(tokens: list[str]) -> str:
+            return "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+
+        parts = []
+        if whole:
+            parts.append(f"(?<![A-Za-z0-9])(?:{alternation(whole)})(?![A-Za-z0-9])")
+        if bare:
+            parts.append(f"(?<![A-Za-z0-9])(?:{alternation(bare)})(?={_FORM_AFTER})")
+        self._pattern = re.compile("|".join(parts)) if parts else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._canon[m.group()], text)
+
+
+# A typed name one letter off ("Galium", "Germainum", "Antimoney", "Tungstan") is read as the
+# name it misspells, as an officer would read it: a word of six letters or more that is one
+# edit (a letter added, dropped, changed, or two swapped) from exactly one word of six letters
+# or more of the items' ids ("gallium", "germanium", "carbide", ...). A word of any item name
+# ("dioxyde" of "dioxyde de germanium") is never mended, and the other elements' names and a
+# few words one letter off the ids' words ("geranium", "nitrite") count as words too, so
+# that they are left as they are, and so is a word as near to two of them ("thalium":
+# thallium or thulium?).
+_LONG_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{6,}(?![A-Za-z])")
+_OTHER_WORDS = frozenset((
+    "aluminium", "aluminum", "beryllium", "bismuth", "cadmium", "caesium", "calcium", "cerium",
+    "cesium", "chromium", "hafnium", "helium", "indium", "iridium", "lanthanum", "magnesium",
+    "neodymium", "niobium", "osmium", "palladium", "platinum", "polonium", "potassium",
+    "praseodymium", "radium", "rhenium", "rhodium", "rubidium", "ruthenium", "selenium",
+    "sodium", "strontium", "tantalum", "tellurium", "thallium", "thorium", "titanium",
+    "uranium", "vanadium", "zirconium",
+    # ordinary words one letter off a word of the ids
+    "geranium", "nitrite", "nitrites", "selenite", "arsenite", "arsenate", "phosphite",
+    "expander", "carbine"))
+
+
+class Speller:
+    """Rewrites words one edit off the catalogue's words (see above)."""
+
+    __slots__ = ("_known", "_own", "_seen", "_words")
+
+    def __init__(self, ids: Iterable[str], names: Iterable[str]) -> None:
+        own = {w for i in ids for w in re.split(r"[^a-z]+", i) if len(w) >= 6}
+        self._words = frozenset(own | _OTHER_WORDS)
+        self._own = frozenset(own)
+        self._known = frozenset(w.lower() for n in names for w in _LONG_WORD.findall(n))
+        self._seen: dict[str, str] = {}
+
+    def word(self, word: str) -> str:
+        """The catalogue word `word` misspells, or `word` itself."""
+        if (known := self._seen.get(word)) is not None:
+            return known
+        lower = word.lower()
+        plural = lower.endswith("s") and (lower[:-1] in self._words or lower[:-2] in self._words)
+        near = [] if lower in self._words or lower in self._known or plural else [
+            w for w in self._words
+            if abs(len(w) - len(lower)) <= 1 and OSA.distance(lower, w, score_cutoff=1) <= 1]
+        mended = near[0] if len(near) == 1 and near[0] in self._own else word
+        if len(self._seen) >= 65536:
+            self._seen.clear()
+        self._seen[word] = mended
+        return mended
+
+    def __call__(self, text: str) -> str:
+        return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
