@@ -292,6 +292,7 @@ def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str
         ("Dioxyde de germanium 99,999 %", "germanium-dioxide"),  # a word of a name: kept
         ("Germaniun ingots", "germanium-metal"),
         ("Пластины германия монокристаллические", "germanium-metal"),
+        ("Triphenylantimony (C6H5)3Sb 99.9999%", "antimony-organic"),
         ("Batter mix, 25 kg bags", None),
     ],
 )
@@ -457,6 +458,8 @@ def test_compile_terms_for_keyword_lists() -> None:
     ("tile cartons, outer marks 'floor tiles' only", "floor tiles"),
     ("ingots in light cartons, outer marking 'garden lights'", "garden lights"),
     ("in tableware cartons, declared together as tableware", "tableware"),
+    ("drums filled with ferroboron lumps on top, packing list shows ferroboron only",
+     "ferroboron only"),
     ("sealed steel drums", None),
     ("unmarked cartons", None),
     ("unmarked, no marks", None),

@@ -38,12 +38,15 @@ def normalise_quotes(text: str) -> str:
 
 
 # "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "shipping marks 'spare parts'",
-# "declared together as tableware", "外包装标注为锌锭", "申报为瓷器": what the packages say, or
-# the papers declare, they hold (a quoted text, or the rest of the clause).
+# "declared together as tableware", "packing list shows ferroboron only", "外包装标注为锌锭",
+# "申报为瓷器": what the packages say, or the papers declare, they hold (a quoted text, or the
+# rest of the clause).
 _LABEL = re.compile(
     r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
     r"(?:\s+(?i:as|with|to\s+read|reading))?\s*[:：-]?"
     r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
+    r"|(?i:\b(?:packing\s+list|invoice|papers|documents?)\s+(?:shows?|states?|says|lists?)\b)"
+    r"\s*[:：-]?"
     r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?"
     r"|(?:申报|报关)为\s*[:：]?)\s*"
     r"(?:[\"'“‘「『]([^\"'”’」』]+)|([^,;.()，；。（）]+))"
