@@ -293,6 +293,7 @@ def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str
         ("Germaniun ingots", "germanium-metal"),
         ("Пластины германия монокристаллические", "germanium-metal"),
         ("Triphenylantimony (C6H5)3Sb 99.9999%", "antimony-organic"),
+        ("Terbium(III,IV) oxide, 4N, powder", "terbium-oxide"),  # mixed valence
         ("Batter mix, 25 kg bags", None),
     ],
 )

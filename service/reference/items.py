@@ -42,8 +42,10 @@ __all__ = [
 ]
 
 _SPACE = re.compile(r"\s+")
-# "Antimony (III) oxide" names antimony oxide: an oxidation state in brackets is dropped.
-_OXIDATION_STATE = re.compile(r"\s*\((?i:i{1,3}|iv|v|vi{1,3})\)")
+# "Antimony (III) oxide" and "Terbium(III,IV) oxide" name the oxides: an oxidation state in
+# brackets, or several, is dropped.
+_ROMAN = r"(?:i{1,3}|iv|v|vi{1,3})"
+_OXIDATION_STATE = re.compile(rf"\s*\((?i:{_ROMAN}(?:\s*[,/+]\s*{_ROMAN})*)\)")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _WORD_SPLIT = re.compile(r"[^\w%+]+|_")
 _SEP = r"[\W_]*"  # between the words of a name: nothing, spaces, hyphens, brackets
