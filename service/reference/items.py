@@ -284,17 +284,11 @@ class ControlledItem:
     thresholds: tuple[Threshold, ...]
     source: str
     codes_complete: bool = True
-    # Words that, right beside one of the item's names, make it part of another compound's
-    # name: "gallium trichloride", "trimethyl gallium", "硝酸镓" are not gallium metal.
-    compound: Beside | None = None
-    # Articles made of the item, which the announcement does not list: "tungsten carbide
-    # burrs", "GaN charger".
-    articles: Beside | None = None
-
-    @property
-    def besides(self) -> tuple[Beside, ...]:
-        """What, beside one of its names, keeps the name from naming this item."""
-        return tuple(b for b in (self.compound, self.articles) if b is not None)
+    # What, beside one of the item's names, keeps it from naming this item: words that make
+    # it part of another compound's name ("gallium trichloride", "trimethyl gallium", "硝酸镓"
+    # are not gallium metal) and articles made of the item, which the announcement does not
+    # list ("tungsten carbide burrs", "GaN charger").
+    besides: tuple[Beside, ...] = ()
 
     def suspended(self, on: date) -> bool:
         """True while a recorded suspension covers `on`."""
@@ -603,8 +597,10 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
         source=_str(entry, "source"),
         codes_complete=not _flag(entry, "more_codes"),
-        compound=Beside.words(words) if (words := _strings(entry, "compound_words")) else None,
-        articles=Beside.articles(nouns) if (nouns := _strings(entry, "articles")) else None,
+        besides=tuple(
+            make(words) for field, make in (("compound_words", Beside.words),
+                                            ("articles", Beside.articles))
+            if (words := _strings(entry, field))),
     )
 
 

@@ -16,16 +16,9 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from .text import fold
+from .text import fold, is_cjk
 
 _WORD = re.compile(r"[^\W_]+")
-
-
-def _is_cjk(text: str) -> bool:
-    """Chinese, Japanese or Korean: matched as a substring (words run together, or carry
-    particles: "군사용으로")."""
-    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
-               or "\uac00" <= ch <= "\ud7af" for ch in text)
 
 
 def _singulars(word: str) -> tuple[str, ...]:
@@ -44,7 +37,7 @@ def _phrases(terms: Iterable[str]) -> tuple[dict[str, list[tuple[tuple[str, ...]
     cjk: list[tuple[str, str]] = []
     for term in terms:
         folded = fold(term)
-        if _is_cjk(folded):
+        if is_cjk(folded):
             cjk.append((folded.replace(" ", ""), term))
             continue
         words = tuple(_WORD.findall(folded))

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
+from .text import is_cjk
+
 # How far before a name a clause may reach to say something about it.
 CLAUSE_REACH = 40
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,8 @@ class Beside:
     def words(cls, words: Sequence[str]) -> Beside:
         """Any of `words`: a Latin word apart from the name (by a space or hyphen, or none), a
         Chinese word joined to it."""
-        latin = "|".join(re.escape(w) for w in words if not _CJK.search(w))
-        cjk = "|".join(re.escape(w) for w in words if _CJK.search(w))
+        latin = "|".join(re.escape(w) for w in words if not is_cjk(w))
+        cjk = "|".join(re.escape(w) for w in words if is_cjk(w))
         before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
         after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
         return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),

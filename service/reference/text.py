@@ -18,6 +18,13 @@ _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w%+./-]+")
 
 
+def is_cjk(text: str) -> bool:
+    """Chinese, Japanese or Korean: matched as a substring (words run together, or carry
+    particles: "군사용으로")."""
+    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+               or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """NFKC (full-width to half-width), case-folded, listed traditional characters simplified,
