@@ -86,6 +86,14 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Holmium oxide Ho2O3", "holmium-oxide"),
         ("Synthetic diamond micropowder", "superhard-diamond-micropowder"),
         ("Artificial graphite anode material", "graphite-anode-artificial"),
+        # a qualifier between the words of a name
+        ("Spherical purified graphite 99.95%, battery grade", "graphite-spherical"),
+        ("Natural large flake graphite +50 mesh", "graphite-natural-flake"),
+        ("Lithium-ion pouch cells, 320 Wh/kg", "lithium-ion-battery-high-energy"),
+        ("Li-ion prismatic cell 305 Wh/kg", "lithium-ion-battery-high-energy"),
+        # an element symbol standing apart from a formula
+        ("gallium (Ga) 99.99% ingots", "gallium-metal"),
+        ("Ge/Ga scrap", "germanium-metal"),
     ],
 )
 def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) -> None:
@@ -151,6 +159,9 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Copper rod, Sb 3 ppm",
         "Circular saw blades with tungsten-carbide-tipped teeth",
         "Ga-doped ZnO sputtering target",
+        "CIGS thin-film solar modules, Cu(In,Ga)Se2 absorber",  # a symbol inside a formula
+        "Cu(Ga,In)Se2 sputtering target",
+        "Lithium-ion pouch cells, 250 Wh/kg",  # a qualifier does not lift the threshold
         # an article made of the material, which the announcement does not list
         "Tungsten Carbide Rotary Burr Set 10pcs",
         "Tungsten carbide wedding band 8mm",

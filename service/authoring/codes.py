@@ -40,6 +40,8 @@ PROBLEM_CODES: dict[str, str] = {
     "unused-list": "a list that no rule, checklist item or reference table uses",
     "list-name": "a list file's name differs from the list it defines",
     "list-entry": "a list entry without its value or term",
+    "list-field": "a list entry field that the list's kind or table does not have (a misspelt "
+                  "key)",
     "list-except": "exceptions (`except`) on a list that is not a keywords list",
     "table": "a reference table list that cannot be read",
     "template": "a message template names a field that does not exist",

@@ -19,15 +19,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..errors import Problem, RulesetError
 from ..models import ChecklistItem, Citation, RulesetRef
 from ..reference.facts import Facts
-from ..reference.tables import TABLES, ReferenceTables
+from ..reference.tables import TABLE_FIELDS, TABLES, ReferenceTables
 from .compiler import Compiled, Context, NamedList, compile_condition
 from .fields import FieldType
 from .plan import Plan, PlanBuilder
-from .schema import ChecklistSpec, ListFile, Policy, RuleFile, RuleSpec
+from .schema import ENTRY_FIELDS, ChecklistSpec, ListFile, Policy, RuleFile, RuleSpec
 from .schema_errors import schema_problems
 from .sources import Seed, load_seeds
 from .templates import Render, compile_template
-from .yaml_loader import Mark, Node, NodeList, YamlError, load_yaml_file, locate
+from .yaml_loader import Mark, Node, NodeList, YamlError, key_mark, load_yaml_file, locate
 
 M = TypeVar("M", bound=BaseModel)
 ROOT = FieldType("object", owner=Facts)
@@ -184,11 +184,17 @@ def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem],
             problems.append(Problem(shown, line, col, "list-except",
                                     "only a keywords list has exceptions"))
         field = {"values": "value", "keywords": "term"}.get(parsed.kind)
+        known = ENTRY_FIELDS.get(parsed.kind) or TABLE_FIELDS.get(parsed.name)
         for i, entry in enumerate(parsed.entries):
             if field and not isinstance(entry.get(field), str | int):
                 line, col = locate(raw, ("entries", i))
                 problems.append(Problem(shown, line, col, "list-entry",
                                         f"a {parsed.kind} entry needs a '{field}'"))
+            for key in [k for k in entry if known is not None and k not in known]:
+                line, col = key_mark(raw["entries"][i], key)
+                problems.append(Problem(shown, line, col, "list-field",
+                                        f"unknown field {key!r} in a {parsed.name} entry "
+                                        f"(known: {', '.join(sorted(known or ()))})"))
         lists[parsed.name] = parsed
         if marks is not None:
             marks[parsed.name] = locate(raw, ("list",))

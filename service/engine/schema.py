@@ -123,6 +123,12 @@ class RuleFile(_Spec):
     rules: list[RuleSpec] = Field(min_length=1)
 
 
+# The fields of a `values` and of a `keywords` list's entries (a table's are its reader's:
+# `reference.tables.TABLE_FIELDS`).
+ENTRY_FIELDS = {"values": frozenset(("value", "reason", "source")),
+                "keywords": frozenset(("term", "reason", "source"))}
+
+
 class ListFile(_Spec):
     """A named list: `rules/lists/*.yaml`. `values` and `keywords` lists are used as `@name`.
     A `keywords` list may name exceptions (`except`): phrases that contain one of its terms

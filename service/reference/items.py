@@ -32,6 +32,7 @@ from .reading import CLAUSE_REACH, INCIDENTAL, Beside, Recaser, Speller
 from .text import TRADITIONAL
 
 __all__ = [
+    "ITEM_FIELDS",
     "ControlledItem",
     "ItemCatalogue",
     "ItemMatch",
@@ -49,6 +50,12 @@ _OXIDATION_STATE = re.compile(rf"\s*\((?i:{_ROMAN}(?:\s*[,/+]\s*{_ROMAN})*)\)")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _WORD_SPLIT = re.compile(r"[^\w%+]+|_")
 _SEP = r"[\W_]*"  # between the words of a name: nothing, spaces, hyphens, brackets
+
+# The fields of a controlled_items entry (`issued` is recorded for readers, not read).
+ITEM_FIELDS = frozenset((
+    "id", "group", "name", "announcement", "issued", "effective", "suspended", "verified_until",
+    "priority", "terms", "formulas", "qualifiers", "compound_words", "articles", "hs",
+    "more_codes", "thresholds", "source"))
 
 Op = Literal[">", ">=", "<", "<="]
 _OPS: dict[str, Any] = {
@@ -284,6 +291,9 @@ class ControlledItem:
     thresholds: tuple[Threshold, ...]
     source: str
     codes_complete: bool = True
+    # Words that may stand between the words of one of its names without changing what it
+    # names: "spherical purified graphite", "lithium-ion pouch cells".
+    qualifiers: tuple[str, ...] = ()
     # What, beside one of the item's names, keeps it from naming this item: words that make
     # it part of another compound's name ("gallium trichloride", "trimethyl gallium", "硝酸镓"
     # are not gallium metal) and articles made of the item, which the announcement does not
@@ -342,7 +352,7 @@ class ItemCatalogue:
         builder = _TrieBuilder()
         owners: dict[object, list[int]] = {}
         for index, item in enumerate(self._items):
-            for term in item.terms:
+            for term in (*item.terms, *_qualified(item.terms, item.qualifiers)):
                 owners.setdefault(builder.add_name(term), []).append(index)
             for formula in item.formulas:
                 owners.setdefault(builder.add_formula(formula), []).append(index)
@@ -597,11 +607,21 @@ def _item(entry: Mapping[str, Any]) -> ControlledItem:
         thresholds=tuple(_threshold(t, f"thresholds[{i}]") for i, t in enumerate(raw_thresholds)),
         source=_str(entry, "source"),
         codes_complete=not _flag(entry, "more_codes"),
+        qualifiers=_strings(entry, "qualifiers"),
         besides=tuple(
             make(words) for field, make in (("compound_words", Beside.words),
                                             ("articles", Beside.articles))
             if (words := _strings(entry, field))),
     )
+
+
+def _qualified(terms: Iterable[str], qualifiers: Sequence[str]) -> Iterator[str]:
+    """Each name of several words with one qualifier put between two of its words."""
+    for term in terms:
+        words = _name_key(term)
+        for gap in range(1, len(words)):
+            for qualifier in qualifiers:
+                yield " ".join((*words[:gap], qualifier, *words[gap:]))
 
 
 def _flag(entry: Mapping[str, Any], field: str) -> bool:

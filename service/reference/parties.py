@@ -30,9 +30,13 @@ from rapidfuzz import fuzz, process
 from .countries import to_alpha2
 from .entries import iso_date
 
-__all__ = ["MIN_FUZZY_LENGTH", "THRESHOLD", "PartyMatch", "PartyMatcher", "normalise_name"]
+__all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
+           "normalise_name"]
 
 THRESHOLD = 90.0
+# The fields of a restricted_parties entry.
+PARTY_FIELDS = frozenset(("name", "aliases", "country", "list", "listed_on", "source", "divisions",
+                          "military_user"))
 MIN_FUZZY_LENGTH = 10
 
 _CJK_SUFFIXES = (

@@ -16,9 +16,15 @@ from typing import Any
 
 from .entries import iso_date
 
-__all__ = ["DEFAULT_FLOOR_FRACTION", "FxRate", "PriceBook", "ReferencePrice"]
+__all__ = ["DEFAULT_FLOOR_FRACTION", "PRICE_FIELDS", "RATE_FIELDS", "FxRate", "PriceBook",
+           "ReferencePrice"]
 
 DEFAULT_FLOOR_FRACTION = 0.2
+# The fields of a reference_prices and of an fx_rates entry (`basis`, `range_usd_per_kg`,
+# `quote` and `derivation` record how the figure was read, for readers).
+PRICE_FIELDS = frozenset(("id", "applies_to", "name", "usd_per_kg", "floor_fraction", "date",
+                          "basis", "range_usd_per_kg", "source"))
+RATE_FIELDS = frozenset(("currency", "usd_per_unit", "date", "quote", "derivation", "source"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,18 +58,21 @@ class Beside:
 
 
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of
-# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm") or as a finish or
-# dopant of other goods ("tungsten-carbide-tipped saw blades") does not name the goods. Narrower
-# than the composition negations of `items.Threshold`: "Gallium metal, lead-free" still names
-# gallium metal.
+# germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm"), as a finish or
+# dopant of other goods ("tungsten-carbide-tipped saw blades") or as a symbol inside a larger
+# formula ("Cu(In,Ga)Se2", the absorber of CIGS solar modules) does not name the goods.
+# Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
+# still names gallium metal.
 INCIDENTAL = Beside(
     re.compile(r"(?i:\b(?:free\s+of|without|no|non|sans|ohne|frei\s+von|sin|libre\s+de|без)"
                r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
-               r"|(?:不含|无)$"),
+               r"|(?:不含|无)$"
+               r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"),
     re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
                r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
-               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"),
+               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
+               r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"),
 )
 
 

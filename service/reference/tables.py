@@ -17,15 +17,19 @@ from ..models.construct import construct, replace
 from .countries import to_alpha2
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
 from .hs import canonical_hs, hs_digits
-from .items import ControlledItem, ItemCatalogue
-from .parties import PartyMatch, PartyMatcher
-from .prices import PriceBook
+from .items import ITEM_FIELDS, ControlledItem, ItemCatalogue
+from .parties import PARTY_FIELDS, PartyMatch, PartyMatcher
+from .prices import PRICE_FIELDS, RATE_FIELDS, PriceBook
 from .text import label_text
 
 # What a licence says that decides whether it covers a line: its HS codes, valid until,
 # issued on.
 LicenceTerms = tuple[tuple[str, ...], dt.date | None, dt.date | None]
-TABLES = ("controlled_items", "restricted_parties", "reference_prices", "fx_rates")
+# The lists read by code rather than as `@name`, with the fields their entries may have.
+TABLE_FIELDS: Mapping[str, frozenset[str]] = {
+    "controlled_items": ITEM_FIELDS, "restricted_parties": PARTY_FIELDS,
+    "reference_prices": PRICE_FIELDS, "fx_rates": RATE_FIELDS}
+TABLES = tuple(TABLE_FIELDS)
 LICENCE = "dual_use_export_licence"
 # Documents that record this consignment: their quantity must equal the declared one.
 TRANSACTIONAL = frozenset({"commercial_invoice", "packing_list", "bill_of_lading", "air_waybill",
