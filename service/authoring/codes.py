@@ -43,7 +43,8 @@ PROBLEM_CODES: dict[str, str] = {
     "list-field": "a list entry field that the list's kind or table does not have (a misspelt "
                   "key)",
     "list-except": "exceptions (`except`) on a list that is not a keywords list",
-    "table": "a reference table list that cannot be read",
+    "table": "a reference table list that cannot be read (at the bad entry's field where there "
+             "is one)",
     "template": "a message template names a field that does not exist",
     # citations and examples
     "unknown-seed": "a citation names a seed that is not in seeds/index.yaml",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import Problem, RulesetError
 from ..models import ChecklistItem, Citation, RulesetRef
+from ..reference.entries import EntryError
 from ..reference.facts import Facts
 from ..reference.tables import TABLE_FIELDS, TABLES, ReferenceTables
 from .compiler import Compiled, Context, NamedList, compile_condition
@@ -27,7 +28,7 @@ from .schema import ENTRY_FIELDS, ChecklistSpec, ListFile, Policy, RuleFile, Rul
 from .schema_errors import schema_problems
 from .sources import Seed, load_seeds
 from .templates import Render, compile_template
-from .yaml_loader import Mark, Node, NodeList, YamlError, key_mark, load_yaml_file, locate
+from .yaml_loader import Node, NodeList, YamlError, key_mark, load_yaml_file, locate
 
 M = TypeVar("M", bound=BaseModel)
 ROOT = FieldType("object", owner=Facts)
@@ -163,8 +164,8 @@ def _cite(specs: Any, raw: Any, seeds: Mapping[str, Seed], shown: str,
 
 
 def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem],
-           marks: dict[str, Mark] | None = None) -> dict[str, ListFile]:
-    """The named lists; `marks` receives where each file names its list."""
+           nodes: dict[str, Node] | None = None) -> dict[str, ListFile]:
+    """The named lists; `nodes` receives each list's file as parsed (with its marks)."""
     lists: dict[str, ListFile] = {}
     for path in sorted((rules_dir / "lists").glob("*.yaml")):
         shown = f"{shown_dir}/lists/{path.name}"
@@ -196,8 +197,8 @@ def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem],
                                         f"unknown field {key!r} in a {parsed.name} entry "
                                         f"(known: {', '.join(sorted(known or ()))})"))
         lists[parsed.name] = parsed
-        if marks is not None:
-            marks[parsed.name] = locate(raw, ("list",))
+        if nodes is not None:
+            nodes[parsed.name] = raw
     return lists
 
 
@@ -230,8 +231,8 @@ class _Loader:
         self.used: set[str] = set()
         self.incomplete = False  # a file could not be read: list usage is not known
         self.seeds = load_seeds(seeds_dir, self.problems)
-        self.list_marks: dict[str, Mark] = {}
-        self.lists = _lists(rules_dir, self.shown_dir, self.problems, self.list_marks)
+        self.list_nodes: dict[str, Node] = {}
+        self.lists = _lists(rules_dir, self.shown_dir, self.problems, self.list_nodes)
         self.named = _named(self.lists)
         self.plan = PlanBuilder(ROOT)
 
@@ -247,7 +248,7 @@ class _Loader:
             if self.incomplete:
                 break
             if name not in self.used and not (spec.kind == "table" and name in TABLES):
-                line, col = self.list_marks.get(name, (1, 1))
+                line, col = locate(self.list_nodes[name], ("list",))
                 self.problems.append(Problem(self.shown(f"lists/{name}.yaml"), line, col,
                                              "unused-list",
                                              f"list {name!r} is not used by any rule"))
@@ -267,6 +268,14 @@ class _Loader:
     def tables(self) -> ReferenceTables | None:
         try:
             return ReferenceTables.from_lists({n: s.entries for n, s in self.lists.items()})
+        except EntryError as exc:
+            table = exc.where.table
+            path: tuple[int | str, ...] = ("entries", exc.where.index,
+                                           *([exc.field] if exc.field else []))
+            line, col = locate(self.list_nodes[table], path) if table in self.list_nodes else (1, 1)
+            self.problems.append(Problem(self.shown(f"lists/{table}.yaml"), line, col, "table",
+                                         str(exc)))
+            return None
         except ValueError as exc:
             table, _, message = str(exc).partition(": ")
             self.problems.append(Problem(self.shown(f"lists/{table}.yaml"), 1, 1, "table",

@@ -26,7 +26,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
-from .entries import iso_date
+from .entries import Where, iso_date
 from .hs import hs_digits, hs_heading
 from .reading import CLAUSE_REACH, INCIDENTAL, Beside, Recaser, Speller
 from .text import TRADITIONAL
@@ -375,10 +375,8 @@ class ItemCatalogue:
                 items.append(_item(entry))
             except _FieldError as err:
                 ident = entry.get("id") if isinstance(entry, Mapping) else None
-                label = f"entry {index}" + (f" ({ident})" if isinstance(ident, str) else "")
-                raise ValueError(
-                    f"controlled_items {label}: field {err.field!r}: {err.reason}"
-                ) from None
+                where = Where("controlled_items", index, ident if isinstance(ident, str) else None)
+                raise where.error(err.field, err.reason) from None
         return cls(items)
 
     def _text(self, description: str) -> str:
@@ -489,7 +487,7 @@ class ItemCatalogue:
 
 
 class _FieldError(Exception):
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str | None, reason: str) -> None:
         super().__init__(field, reason)
         self.field = field
         self.reason = reason
@@ -561,7 +559,7 @@ def _threshold(raw: Any, field: str) -> Threshold:
 
 def _item(entry: Mapping[str, Any]) -> ControlledItem:
     if not isinstance(entry, Mapping):
-        raise _FieldError("(entry)", "must be a mapping")
+        raise _FieldError(None, "must be a mapping")
     hs_codes = _strings(entry, "hs")
     for code in hs_codes:
         digits = hs_digits(code)

@@ -28,7 +28,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from .countries import to_alpha2
-from .entries import iso_date
+from .entries import Where, iso_date
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
            "normalise_name"]
@@ -138,37 +138,34 @@ class PartyMatcher:
         built: list[_Entry] = []
         aliases: list[list[str]] = []
         for index, raw in enumerate(entries):
-            where = f"restricted_parties entry {index}"
+            where = Where("restricted_parties", index)
             if not isinstance(raw, Mapping):
-                raise ValueError(f"{where}: must be a mapping")
+                raise where.error(None, "must be a mapping")
             name = raw.get("name")
             if not isinstance(name, str) or not normalise_name(name):
-                raise ValueError(f"{where}: field 'name': must be a non-empty name")
+                raise where.error("name", "must be a non-empty name")
+            where = where.named(name)
             names = raw.get("aliases") or []
             if not isinstance(names, list) or not all(isinstance(a, str) for a in names):
-                raise ValueError(f"{where} ({name}): field 'aliases': must be a list of strings")
+                raise where.error("aliases", "must be a list of strings")
             country = raw.get("country")
             code = to_alpha2(country) if isinstance(country, str) else None
             if country is not None and code is None:
-                raise ValueError(f"{where} ({name}): field 'country': unknown country {country!r}")
+                raise where.error("country", f"unknown country {country!r}")
             list_name, source = raw.get("list"), raw.get("source")
             if not isinstance(list_name, str) or not list_name.strip():
-                raise ValueError(f"{where} ({name}): field 'list': must be a non-empty string")
+                raise where.error("list", "must be a non-empty string")
             if not isinstance(source, str) or not source.strip():
-                raise ValueError(f"{where} ({name}): field 'source': must be a non-empty string")
+                raise where.error("source", "must be a non-empty string")
             listed_on = iso_date(raw.get("listed_on"))
             if listed_on is None:
-                raise ValueError(
-                    f"{where} ({name}): field 'listed_on': must be a date (YYYY-MM-DD)"
-                )
+                raise where.error("listed_on", "must be a date (YYYY-MM-DD)")
             divisions = raw.get("divisions", False)
             if not isinstance(divisions, bool):
-                raise ValueError(f"{where} ({name}): field 'divisions': must be true or false")
+                raise where.error("divisions", "must be true or false")
             military = raw.get("military_user", False)
             if not isinstance(military, bool):
-                raise ValueError(
-                    f"{where} ({name}): field 'military_user': must be true or false"
-                )
+                raise where.error("military_user", "must be true or false")
             built.append(
                 _Entry(name.strip(), code, list_name.strip(), listed_on, source.strip(), divisions,
                        military)

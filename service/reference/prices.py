@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .entries import iso_date
+from .entries import Where, iso_date
 
 __all__ = ["DEFAULT_FLOOR_FRACTION", "PRICE_FIELDS", "RATE_FIELDS", "FxRate", "PriceBook",
            "ReferencePrice"]
@@ -115,41 +115,41 @@ class PriceBook:
         return frozenset(self._rates) | {"USD"}
 
 
-def _date(value: Any, where: str) -> date:
+def _date(value: Any, where: Where) -> date:
     found = iso_date(value)
     if found is None:
-        raise ValueError(f"{where}: field 'date': must be a date (YYYY-MM-DD)")
+        raise where.error("date", "must be a date (YYYY-MM-DD)")
     return found
 
 
-def _text(entry: Mapping[str, Any], field: str, where: str) -> str:
+def _text(entry: Mapping[str, Any], field: str, where: Where) -> str:
     value = entry.get(field)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: field {field!r}: must be a non-empty string")
+        raise where.error(field, "must be a non-empty string")
     return value.strip()
 
 
 def _positive(
-    entry: Mapping[str, Any], field: str, where: str, default: float | None = None
+    entry: Mapping[str, Any], field: str, where: Where, default: float | None = None
 ) -> float:
     value = entry.get(field, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError(f"{where}: field {field!r}: must be a positive number")
+        raise where.error(field, "must be a positive number")
     return float(value)
 
 
 def _price(index: int, entry: Mapping[str, Any]) -> ReferencePrice:
-    where = f"reference_prices entry {index}"
+    where = Where("reference_prices", index)
     if not isinstance(entry, Mapping):
-        raise ValueError(f"{where}: must be a mapping")
+        raise where.error(None, "must be a mapping")
     ident = _text(entry, "id", where)
-    where = f"{where} ({ident})"
+    where = where.named(ident)
     applies = entry.get("applies_to", [ident])
     if not isinstance(applies, list) or not applies or not all(isinstance(a, str) for a in applies):
-        raise ValueError(f"{where}: field 'applies_to': must be a list of item ids or groups")
+        raise where.error("applies_to", "must be a list of item ids or groups")
     fraction = _positive(entry, "floor_fraction", where, DEFAULT_FLOOR_FRACTION)
     if fraction >= 1:
-        raise ValueError(f"{where}: field 'floor_fraction': must be below 1")
+        raise where.error("floor_fraction", "must be below 1")
     return ReferencePrice(
         id=ident,
         applies_to=tuple(a.strip() for a in applies),
@@ -162,13 +162,13 @@ def _price(index: int, entry: Mapping[str, Any]) -> ReferencePrice:
 
 
 def _rate(index: int, entry: Mapping[str, Any]) -> FxRate:
-    where = f"fx_rates entry {index}"
+    where = Where("fx_rates", index)
     if not isinstance(entry, Mapping):
-        raise ValueError(f"{where}: must be a mapping")
+        raise where.error(None, "must be a mapping")
     currency = _text(entry, "currency", where).upper()
     if len(currency) != 3 or not currency.isalpha():
-        raise ValueError(f"{where}: field 'currency': must be an ISO 4217 code")
-    where = f"{where} ({currency})"
+        raise where.error("currency", "must be an ISO 4217 code")
+    where = where.named(currency)
     return FxRate(
         currency=currency,
         usd_per_unit=_positive(entry, "usd_per_unit", where),

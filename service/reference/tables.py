@@ -15,6 +15,7 @@ from typing import Any, overload
 from ..models import MASS_UNITS, Document, Good, Money, Normalisation, Party, Route, Shipment
 from ..models.construct import construct, replace
 from .countries import to_alpha2
+from .entries import EntryError
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
 from .hs import canonical_hs, hs_digits
 from .items import ITEM_FIELDS, ControlledItem, ItemCatalogue
@@ -76,7 +77,8 @@ class ReferenceTables:
 
     @classmethod
     def from_lists(cls, entries: Mapping[str, Sequence[Mapping[str, Any]]]) -> ReferenceTables:
-        """Build from list entries by list name; `ValueError("<list>: message")` on bad data."""
+        """Build from list entries by list name; `EntryError` for a bad entry,
+        `ValueError("<list>: message")` for other bad data."""
         built: dict[str, Any] = {}
         for name, build in (
             ("controlled_items", lambda: ItemCatalogue.from_entries(entries["controlled_items"])),
@@ -89,6 +91,8 @@ class ReferenceTables:
                 built[name] = build()
             except KeyError as exc:
                 raise ValueError(f"{name}: the list {exc.args[0]} is missing") from exc
+            except EntryError:
+                raise
             except ValueError as exc:
                 raise ValueError(f"{name}: {exc}") from exc
         return cls(built["controlled_items"], built["restricted_parties"],
