@@ -91,6 +91,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Natural large flake graphite +50 mesh", "graphite-natural-flake"),
         ("Lithium-ion pouch cells, 320 Wh/kg", "lithium-ion-battery-high-energy"),
         ("Li-ion prismatic cell 305 Wh/kg", "lithium-ion-battery-high-energy"),
+        ("Dysprosium metal sputtering targets 99.9%", "dysprosium-target"),
         # an element symbol standing apart from a formula
         ("gallium (Ga) 99.99% ingots", "gallium-metal"),
         ("Ge/Ga scrap", "germanium-metal"),
@@ -119,6 +120,7 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         ("Tungsten carbide powder for drill bits", "tungsten-carbide"),
         ("WC-Co tungsten carbide grade YG8 for drill bits", "tungsten-carbide"),
         ("GaN epitaxial wafers for LED chips", "gallium-nitride"),
+        ("GaN substrate wafer 2 inch chip grade", "gallium-nitride"),  # a form ends the run
     ],
 )
 def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, description: str,
@@ -168,6 +170,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Tungsten carbide inserts CNMG120408",
         "65W GaN fast charger",
         "Chargeur GaN 65 W USB-C",  # French: the article first
+        "GaN 65W USB-C fast wall chargers, 3 ports",  # a few words between name and article
+        "氮化镓充电器",
         "Wolframcarbid-Schaftfräser, 4-Schneider",
         "BURR, TUNGSTEN CARBIDE, 6MM",
         # absent, in other languages

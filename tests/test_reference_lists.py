@@ -23,6 +23,7 @@ MINE = {
     "controlled_items": "table",
     "transshipment_hubs": "values",
     "military_terms": "keywords",
+    "military_use_words": "keywords",
     "vague_descriptions": "keywords",
     "concealment_terms": "keywords",
     "common_commodities": "keywords",
@@ -166,7 +167,20 @@ def test_military_terms() -> None:
         "civil defense sirens",
         "army-green enamel paint",
         "navy blue cotton uniforms for hotel staff",
+        # brand and trade words, read only in end uses (military_use_words)
+        "Titan Armor Coatings GmbH",
+        "Red Missile E-Bikes Ltd",
+        "Artillery 3D Printing Co",
     ]:
+        assert not _hit(pattern, text), text
+
+
+def test_military_use_words() -> None:
+    pattern = _terms("military_use_words")
+    for text in ("armour-piercing penetrators", "infrared windows for interceptor seekers",
+                 "artillery fuzes", "torpedo guidance"):
+        assert _hit(pattern, text), text
+    for text in CLEAN_END_USES:
         assert not _hit(pattern, text), text
 
 

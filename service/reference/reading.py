@@ -15,6 +15,11 @@ from .text import is_cjk
 
 # How far before a name a clause may reach to say something about it.
 CLAUSE_REACH = 40
+# Words that end the run between a material's name and an article's noun: prepositions, and
+# the forms the material itself is sold in.
+_NOT_BETWEEN = ("for|of|in|on|to|with|and|or|used|as|powders?|wafers?|ingots?|substrates?"
+                "|crystals?|targets?|granules?|pellets?|lumps?|blocks?|bars?|rods?|sheets?"
+                "|plates?|foils?|wires?|epi|epitaxial|boules?|grade")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +44,18 @@ class Beside:
     @classmethod
     def articles(cls, nouns: Sequence[str]) -> Beside:
         """An article made of the named material: one of `nouns` (plural allowed) right after
-        the name, or after one more word that is not a preposition ("tungsten carbide rotary
-        burrs", "gallium nitride) power chip"); or right before it, as French, Spanish and
-        German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
-        is the first kind)."""
+        the name, or after up to four more words that are neither prepositions nor the forms
+        a material itself is sold in ("tungsten carbide rotary burrs", "gallium nitride) power
+        chip", "GaN 65W USB-C wall chargers", but not "WC powder YG8 insert grade"); or right
+        before it, as French, Spanish and German put it ("chargeur GaN", "fraise en carbure de
+        tungstène", "Wolframcarbid-Fräser" is the first kind)."""
         alternation = "|".join(re.escape(n) for n in nouns)
         return cls(
             re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
                        r"(?:(?i:de|du|des|au|aux|à|en|con|di|in)\s+)?$"),
             re.compile(
-                r"[\s)\]-]*(?:(?!(?i:for|of|in|to|with|and|or|used|as)\b)[A-Za-z0-9]+[\s-]+)?"
+                rf"[\s)\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*"
+                rf"[\s-]+){{0,4}}"
                 rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
 
     def holds(self, text: str, start: int, end: int) -> bool:

@@ -118,7 +118,14 @@ class ReferenceTables:
         end_user_country = end_user.country if end_user else None
         dest = route.destination_country
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
-        documents = [_document(i, d, goods, destinations, route.transit_countries)
+        # The lines each kind of document speaks of, all its documents together: a packing
+        # list per line of goods covers the shipment as one packing list would.
+        covered: dict[str, set[int]] = {}
+        for d in raw_documents:
+            if d.covers_hs:
+                covered.setdefault(d.type, set()).update(g.index for g in _lines(d, goods))
+        documents = [_document(i, d, goods, destinations, route.transit_countries,
+                               covered.get(d.type, set()))
                      for i, d in enumerate(raw_documents)]
         party_facts = self.party_facts
         parties = [party_facts(role, role, p.name, p.country, p.kind) for role, p in (
@@ -278,17 +285,26 @@ def _declared_quantity(doc: Document, lines: list[GoodFacts]) -> float | None:
     return sum(g.quantity for g in lines)
 
 
+def _lines(doc: Document, goods: list[GoodFacts]) -> list[GoodFacts]:
+    """The lines a document speaks of: those its HS codes cover, or all when it names none."""
+    codes = doc.covers_hs
+    if not codes:
+        return goods
+    return [g for g in goods if _covers_codes(codes, hs_digits(g.hs_code) or "")]
+
+
 def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: list[str],
-              transit: list[str]) -> DocumentFacts:
+              transit: list[str], covered: set[int]) -> DocumentFacts:
     """A document with its comparison against the declaration (computed once per shipment).
 
     A document stating HS codes speaks of the lines they cover; one stating none, of all lines.
-    Transactional documents (invoice, packing list, bills, customs declaration, certificate of
-    origin) must state the declared quantity; a licence, end-user certificate, end-use statement
-    or contract states a ceiling the consignment must not exceed."""
+    Its codes disagree with the declaration when they cover no line, or when a controlled line
+    is covered by no document of its kind (`covered`). Transactional documents (invoice,
+    packing list, bills, customs declaration, certificate of origin) must state the declared
+    quantity; a licence, end-user certificate, end-use statement or contract states a ceiling
+    the consignment must not exceed."""
     codes = doc.covers_hs
-    lines = [g for g in goods if _covers_codes(codes, hs_digits(g.hs_code) or "")
-             ] if codes else goods
+    lines = _lines(doc, goods)
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
     quantity_mismatch = False
     problems: list[str] = []
@@ -308,7 +324,6 @@ def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: l
     hs_mismatch = False
     if codes and doc.type != LICENCE:
         # a licence that does not cover the goods is LIC-INVALID, not an inconsistency
-        covered = {g.index for g in lines}
         uncovered = [g for g in goods if g.controlled and g.index not in covered]
         hs_mismatch = not lines or bool(uncovered)
         if hs_mismatch:
