@@ -118,14 +118,9 @@ class ReferenceTables:
         end_user_country = end_user.country if end_user else None
         dest = route.destination_country
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
-        # The lines each kind of document speaks of, all its documents together: a packing
-        # list per line of goods covers the shipment as one packing list would.
-        covered: dict[str, set[int]] = {}
-        for d in raw_documents:
-            if d.covers_hs:
-                covered.setdefault(d.type, set()).update(g.index for g in _lines(d, goods))
-        documents = [_document(i, d, goods, destinations, route.transit_countries,
-                               covered.get(d.type, set()))
+        lines = [_lines(d, goods) for d in raw_documents]
+        documents = [_document(i, d, lines, goods, destinations, route.transit_countries,
+                               raw_documents)
                      for i, d in enumerate(raw_documents)]
         party_facts = self.party_facts
         parties = [party_facts(role, role, p.name, p.country, p.kind) for role, p in (
@@ -293,18 +288,20 @@ def _lines(doc: Document, goods: list[GoodFacts]) -> list[GoodFacts]:
     return [g for g in goods if _covers_codes(codes, hs_digits(g.hs_code) or "")]
 
 
-def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: list[str],
-              transit: list[str], covered: set[int]) -> DocumentFacts:
+def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
+              goods: list[GoodFacts], destinations: list[str], transit: list[str],
+              all_documents: Sequence[Document]) -> DocumentFacts:
     """A document with its comparison against the declaration (computed once per shipment).
 
-    A document stating HS codes speaks of the lines they cover; one stating none, of all lines.
-    Its codes disagree with the declaration when they cover no line, or when a controlled line
-    is covered by no document of its kind (`covered`). Transactional documents (invoice,
-    packing list, bills, customs declaration, certificate of origin) must state the declared
-    quantity; a licence, end-user certificate, end-use statement or contract states a ceiling
-    the consignment must not exceed."""
+    A document stating HS codes speaks of the lines they cover (`all_lines[index]`); one
+    stating none, of all lines. Its codes disagree with the declaration when they cover no
+    line, or when a controlled line is covered by no document of its kind: a packing list per
+    line of goods covers the shipment as one packing list would. Transactional documents
+    (invoice, packing list, bills, customs declaration, certificate of origin) must state the
+    declared quantity; a licence, end-user certificate, end-use statement or contract states a
+    ceiling the consignment must not exceed."""
     codes = doc.covers_hs
-    lines = _lines(doc, goods)
+    lines = all_lines[index]
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
     quantity_mismatch = False
     problems: list[str] = []
@@ -324,7 +321,12 @@ def _document(index: int, doc: Document, goods: list[GoodFacts], destinations: l
     hs_mismatch = False
     if codes and doc.type != LICENCE:
         # a licence that does not cover the goods is LIC-INVALID, not an inconsistency
-        uncovered = [g for g in goods if g.controlled and g.index not in covered]
+        own = {g.index for g in lines}
+        uncovered = [g for g in goods if g.controlled and g.index not in own]
+        if uncovered:  # rare: only then look at the other documents of its kind
+            kin = {g.index for other, spoken_of in zip(all_documents, all_lines, strict=True)
+                   if other.type == doc.type and other.covers_hs for g in spoken_of}
+            uncovered = [g for g in uncovered if g.index not in kin]
         hs_mismatch = not lines or bool(uncovered)
         if hs_mismatch:
             shown_codes = ", ".join(doc.covers_hs)
