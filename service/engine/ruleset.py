@@ -191,11 +191,12 @@ def _lists(rules_dir: Path, shown_dir: str, problems: list[Problem],
                 line, col = locate(raw, ("entries", i))
                 problems.append(Problem(shown, line, col, "list-entry",
                                         f"a {parsed.kind} entry needs a '{field}'"))
-            for key in [k for k in entry if known is not None and k not in known]:
-                line, col = key_mark(raw["entries"][i], key)
-                problems.append(Problem(shown, line, col, "list-field",
-                                        f"unknown field {key!r} in a {parsed.name} entry "
-                                        f"(known: {', '.join(sorted(known or ()))})"))
+            for key in entry:
+                if known is not None and key not in known:
+                    line, col = key_mark(raw["entries"][i], key)
+                    problems.append(Problem(shown, line, col, "list-field",
+                                            f"unknown field {key!r} in a {parsed.name} entry "
+                                            f"(known: {', '.join(sorted(known))})"))
         lists[parsed.name] = parsed
         if nodes is not None:
             nodes[parsed.name] = raw
@@ -272,7 +273,7 @@ class _Loader:
             table = exc.where.table
             path: tuple[int | str, ...] = ("entries", exc.where.index,
                                            *([exc.field] if exc.field else []))
-            line, col = locate(self.list_nodes[table], path) if table in self.list_nodes else (1, 1)
+            line, col = locate(self.list_nodes[table], path)  # its entries came from there
             self.problems.append(Problem(self.shown(f"lists/{table}.yaml"), line, col, "table",
                                          str(exc)))
             return None

@@ -54,7 +54,9 @@ class Beside:
             re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
                        r"(?:(?i:de|du|des|au|aux|à|en|con|di|in)\s+)?$"),
             re.compile(
-                rf"[\s)\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*"
+                # possessive: a word never gives back its hyphens to the gap after it, so a
+                # long hyphenated run cannot be split in many ways (no backtracking blow-up)
+                rf"[\s)\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
                 rf"[\s-]+){{0,4}}"
                 rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
 
