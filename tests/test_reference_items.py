@@ -121,6 +121,7 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         ("WC-Co tungsten carbide grade YG8 for drill bits", "tungsten-carbide"),
         ("GaN epitaxial wafers for LED chips", "gallium-nitride"),
         ("GaN substrate wafer 2 inch chip grade", "gallium-nitride"),  # a form ends the run
+        ("Gallium nitride (GaN) wafers for power chips", "gallium-nitride"),
         # a long hyphenated word with no article after it is read in one pass (the words
         # between name and article are matched possessively)
         ("GaN " + "a-" * 2000 + "b wafers", "gallium-nitride"),
@@ -174,6 +175,9 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "65W GaN fast charger",
         "Chargeur GaN 65 W USB-C",  # French: the article first
         "GaN 65W USB-C fast wall chargers, 3 ports",  # a few words between name and article
+        # brackets stand between the words like spaces
+        "65W USB-C wall charger. Technology: GaN III (gallium nitride) power chip",
+        "GaN (gallium nitride) chargers, 65 W",
         "氮化镓充电器",
         "Wolframcarbid-Schaftfräser, 4-Schneider",
         "BURR, TUNGSTEN CARBIDE, 6MM",

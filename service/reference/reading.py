@@ -44,11 +44,12 @@ class Beside:
     @classmethod
     def articles(cls, nouns: Sequence[str]) -> Beside:
         """An article made of the named material: one of `nouns` (plural allowed) right after
-        the name, or after up to four more words that are neither prepositions nor the forms
-        a material itself is sold in ("tungsten carbide rotary burrs", "gallium nitride) power
-        chip", "GaN 65W USB-C wall chargers", but not "WC powder YG8 insert grade"); or right
-        before it, as French, Spanish and German put it ("chargeur GaN", "fraise en carbure de
-        tungstène", "Wolframcarbid-Fräser" is the first kind)."""
+        the name, or after up to four more words, apart by spaces, hyphens or brackets, that are
+        neither prepositions nor the forms a material itself is sold in ("tungsten carbide
+        rotary burrs", "GaN III (gallium nitride) power chip", "GaN 65W USB-C wall chargers",
+        but not "WC powder YG8 insert grade"); or right before it, as French, Spanish and
+        German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
+        is the first kind)."""
         alternation = "|".join(re.escape(n) for n in nouns)
         return cls(
             re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
@@ -56,8 +57,8 @@ class Beside:
             re.compile(
                 # possessive: a word never gives back its hyphens to the gap after it, so a
                 # long hyphenated run cannot be split in many ways (no backtracking blow-up)
-                rf"[\s)\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
-                rf"[\s-]+){{0,4}}"
+                rf"[\s()\[\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
+                rf"[\s()\[\]-]+){{0,4}}"
                 rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
 
     def holds(self, text: str, start: int, end: int) -> bool:
