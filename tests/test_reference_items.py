@@ -122,6 +122,8 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         ("GaN epitaxial wafers for LED chips", "gallium-nitride"),
         ("GaN substrate wafer 2 inch chip grade", "gallium-nitride"),  # a form ends the run
         ("Gallium nitride (GaN) wafers for power chips", "gallium-nitride"),
+        ("Tungsten carbide powder YG8 insert grade", "tungsten-carbide"),  # a grade, not inserts
+        ("GaN chip-grade epitaxial layers", "gallium-nitride"),
         # a long hyphenated word with no article after it is read in one pass (the words
         # between name and article are matched possessively)
         ("GaN " + "a-" * 2000 + "b wafers", "gallium-nitride"),

@@ -47,7 +47,8 @@ class Beside:
         the name, or after up to four more words, apart by spaces, hyphens or brackets, that are
         neither prepositions nor the forms a material itself is sold in ("tungsten carbide
         rotary burrs", "GaN III (gallium nitride) power chip", "GaN 65W USB-C wall chargers",
-        but not "WC powder YG8 insert grade"); or right before it, as French, Spanish and
+        but not "WC powder YG8 insert grade" nor "tungsten carbide powder YG8 insert grade",
+        where a noun before "grade" names a grade); or right before it, as French, Spanish and
         German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
         is the first kind)."""
         alternation = "|".join(re.escape(n) for n in nouns)
@@ -59,7 +60,8 @@ class Beside:
                 # long hyphenated run cannot be split in many ways (no backtracking blow-up)
                 rf"[\s()\[\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
                 rf"[\s()\[\]-]+){{0,4}}"
-                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])"))
+                # "insert grade", "chip grade": a grade of the material, not an article
+                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])(?![\s-]*(?i:grade)\b)"))
 
     def holds(self, text: str, start: int, end: int) -> bool:
         """Whether the name at text[start:end] has such a word beside it."""
