@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from service.reference.items import ItemCatalogue, compile_terms, description_facts, normalise
-from service.reference.text import label_text
+from service.reference.text import among_text, label_text
 
 LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
 
@@ -124,6 +124,11 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         ("Gallium nitride (GaN) wafers for power chips", "gallium-nitride"),
         ("Tungsten carbide powder YG8 insert grade", "tungsten-carbide"),  # a grade, not inserts
         ("GaN chip-grade epitaxial layers", "gallium-nitride"),
+        # a noun right before a form says what the form is for
+        ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
+        ("Motor magnets, sintered NdFeB with Dy 3%", "ndfeb-tb-dy-magnet"),
+        ("NdFeB 48UH (Tb GBD) rotor segments 40x12x4", "ndfeb-tb-dy-magnet"),
+        ("Antimony ingots 99.65%, lead < 0.1%", "antimony-metal"),
         # a long hyphenated word with no article after it is read in one pass (the words
         # between name and article are matched possessively)
         ("GaN " + "a-" * 2000 + "b wafers", "gallium-nitride"),
@@ -180,6 +185,15 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         # brackets stand between the words like spaces
         "65W USB-C wall charger. Technology: GaN III (gallium nitride) power chip",
         "GaN (gallium nitride) chargers, 65 W",
+        # an article before the name, joined by a preposition and a word or two
+        "Permanent-magnet synchronous traction motors 150 kW, rotors with Dy-diffused NdFeB "
+        "magnets (assembled units)",
+        "Circular saw blades with tungsten carbide teeth",
+        "Fraise en carbure de tungstène, queue 6 mm",
+        # the name inside another material's name
+        "Lead-acid starter batteries 12 V 60 Ah, lead-antimony grids",
+        "Nickel antimony titanium yellow rutile pigment (C.I. Pigment Yellow 53)",
+        "CIGS (copper indium gallium selenide) thin-film PV modules 150 W",
         "氮化镓充电器",
         "Wolframcarbid-Schaftfräser, 4-Schneider",
         "BURR, TUNGSTEN CARBIDE, 6MM",
@@ -491,3 +505,17 @@ def test_compile_terms_for_keyword_lists() -> None:
 ])
 def test_label_text(packaging: str, label: str | None) -> None:
     assert label_text(packaging) == label
+
+
+@pytest.mark.parametrize(("packaging", "among"), [
+    ("wafer boxes packed inside solar module cartons among PV modules", "PV modules"),
+    ("APT bags packed inside crates of porcelain floor tiles", "porcelain floor tiles"),
+    ("ingots amongst the spare parts; drums within containers of garden furniture",
+     "spare parts; garden furniture"),
+    # what a crate is made of, a count, or a load shared out: no other goods
+    ("1 kg bottles inside cartons of 20, in crates of plywood", None),
+    ("load split among 2 pallets", "2 pallets"),
+    ("sealed steel drums", None),
+])
+def test_among_text(packaging: str, among: str | None) -> None:
+    assert among_text(packaging) == among

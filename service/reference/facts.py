@@ -155,6 +155,7 @@ class Facts:
     declared_end_use: str | None
     packaging: str | None
     packaging_label: str | None  # what the packaging says is written on the packages
+    packaging_among: str | None  # the other goods the packaging says they travel among
     parties: list[PartyFacts]
     restricted_parties: list[PartyFacts]
     end_user_country: str | None
@@ -178,6 +179,7 @@ class Facts:
 SOURCES: dict[str, tuple[str, ...]] = {
     "end_user_country": ("end_user.country",),
     "packaging_label": ("packaging",),
+    "packaging_among": ("packaging",),
     "destination_countries": ("route.destination_country", "end_user.country"),
     "foreign_currencies": ("goods",),
     "fx_missing": ("goods",),

@@ -15,11 +15,15 @@ from .text import is_cjk
 
 # How far before a name a clause may reach to say something about it.
 CLAUSE_REACH = 40
+# The forms a material itself is sold in (and "grade"): a noun right before one of them only
+# says what the form is for ("insert grade", "motor magnets").
+_FORMS = ("powders?|wafers?|ingots?|substrates?|crystals?|targets?|granules?|pellets?|lumps?"
+          "|blocks?|bars?|rods?|sheets?|plates?|foils?|wires?|epi|epitaxial|boules?|magnets?"
+          "|segments?|arcs?|grade")
+_ENDS_IN_FORM = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS})$")
 # Words that end the run between a material's name and an article's noun: prepositions, and
-# the forms the material itself is sold in.
-_NOT_BETWEEN = ("for|of|in|on|to|with|and|or|used|as|powders?|wafers?|ingots?|substrates?"
-                "|crystals?|targets?|granules?|pellets?|lumps?|blocks?|bars?|rods?|sheets?"
-                "|plates?|foils?|wires?|epi|epitaxial|boules?|grade")
+# the forms.
+_NOT_BETWEEN = f"for|of|in|on|to|with|and|or|used|as|{_FORMS}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,9 @@ class Beside:
 
     before: re.Pattern[str]
     after: re.Pattern[str]
+    # Like `before`, but only where the name is not itself a form: "chargeur GaN" is a
+    # charger, "motor magnets" are magnets.
+    bare_before: re.Pattern[str] | None = None
 
     @classmethod
     def words(cls, words: Sequence[str]) -> Beside:
@@ -45,28 +52,34 @@ class Beside:
     def articles(cls, nouns: Sequence[str]) -> Beside:
         """An article made of the named material: one of `nouns` (plural allowed) right after
         the name, or after up to four more words, apart by spaces, hyphens or brackets, that are
-        neither prepositions nor the forms a material itself is sold in ("tungsten carbide
-        rotary burrs", "GaN III (gallium nitride) power chip", "GaN 65W USB-C wall chargers",
-        but not "WC powder YG8 insert grade" nor "tungsten carbide powder YG8 insert grade",
-        where a noun before "grade" names a grade); or right before it, as French, Spanish and
-        German put it ("chargeur GaN", "fraise en carbure de tungstène", "Wolframcarbid-Fräser"
-        is the first kind)."""
+        neither prepositions nor forms ("tungsten carbide rotary burrs", "GaN III (gallium
+        nitride) power chip", "GaN 65W USB-C wall chargers", but not "WC powder YG8 insert
+        grade", and not where the noun itself comes right before a form: "tungsten carbide
+        powder YG8 insert grade", "NdFeB motor magnets"); or before it, joined by a
+        preposition and up to two more words ("rotors with Dy-diffused NdFeB magnets", "fraise
+        en carbure de tungstène") or, where the name is not itself a form, by nothing, as
+        French, Spanish and German put it ("chargeur GaN"; "Wolframcarbid-Fräser" is the first
+        kind)."""
         alternation = "|".join(re.escape(n) for n in nouns)
+        noun = rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
         return cls(
-            re.compile(rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
-                       r"(?:(?i:de|du|des|au|aux|à|en|con|di|in)\s+)?$"),
+            re.compile(noun + r"(?i:with|containing|incorporating|featuring|using|mit|de|du|des"
+                       r"|au|aux|à|en|con|di|in)\s+(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\s+){0,2}$"),
             re.compile(
                 # possessive: a word never gives back its hyphens to the gap after it, so a
                 # long hyphenated run cannot be split in many ways (no backtracking blow-up)
                 rf"[\s()\[\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
                 rf"[\s()\[\]-]+){{0,4}}"
-                # "insert grade", "chip grade": a grade of the material, not an article
-                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])(?![\s-]*(?i:grade)\b)"))
+                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])(?![\s-]*(?i:{_FORMS})\b)"),
+            re.compile(noun + "$"))
 
     def holds(self, text: str, start: int, end: int) -> bool:
         """Whether the name at text[start:end] has such a word beside it."""
-        return bool(self.before.search(text, max(0, start - CLAUSE_REACH), start)
-                    or self.after.match(text, end))
+        reach = max(0, start - CLAUSE_REACH)
+        return bool(self.before.search(text, reach, start) or self.after.match(text, end)
+                    or (self.bare_before is not None
+                        and self.bare_before.search(text, reach, start)
+                        and not _ENDS_IN_FORM.search(text, start, end)))
 
 
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of

@@ -1,5 +1,5 @@
 """Text folding (case, width and punctuation, so that matching is robust to how text was
-typed) and the labels a packaging text names."""
+typed), and the labels and the other goods a packaging text names."""
 
 from __future__ import annotations
 
@@ -65,4 +65,22 @@ def label_text(packaging: str) -> str | None:
     """What a packaging description says is written on the packages (or that the papers
     declare them as), None when it says nothing of the kind; several are joined with "; "."""
     found = [(m.group(1) or m.group(2)).strip() for m in _LABEL.finditer(packaging)]
+    return "; ".join(f for f in found if f) or None
+
+
+# "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles": the other
+# goods the packages travel among or inside (not "cartons of 20 kg", nor "crates of plywood",
+# which is what a crate is made of: only crates *inside which* the goods are, are read).
+_AMONG = re.compile(
+    r"(?i:\bamong(?:st)?\s+(?:the\s+)?)([^,;.()]+)"
+    r"|(?i:\b(?:inside|within)\s+(?:the\s+)?(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
+    r"|pallets?|containers?)\s+of\s+)(?!\d)([^,;.()]+)"
+)
+
+
+@lru_cache(maxsize=8192)
+def among_text(packaging: str) -> str | None:
+    """The other goods a packaging description says the packages are packed among or inside,
+    None when it names none; several are joined with "; "."""
+    found = [(m.group(1) or m.group(2)).strip() for m in _AMONG.finditer(packaging)]
     return "; ".join(f for f in found if f) or None
