@@ -514,8 +514,42 @@ def test_label_text(packaging: str, label: str | None) -> None:
      "spare parts; garden furniture"),
     # what a crate is made of, a count, or a load shared out: no other goods
     ("1 kg bottles inside cartons of 20, in crates of plywood", None),
-    ("load split among 2 pallets", "2 pallets"),
+    ("load split among 2 pallets", None),
+    ("ingots shared among the drums", None),
+    ("segments packed inside the motor cartons among the finished motors", "finished motors"),
     ("sealed steel drums", None),
 ])
 def test_among_text(packaging: str, among: str | None) -> None:
     assert among_text(packaging) == among
+
+
+@pytest.mark.parametrize(("description", "item_id"), [
+    # a finished article at the head: what it is made of or holds is not the goods
+    ("Permanent-magnet synchronous EV traction motor, 150 kW, containing terbium-diffused NdFeB "
+     "rotor magnets", None),
+    ("AC servo motors 400 W featuring samarium cobalt (SmCo) rotor magnets", None),
+    ("65W USB-C GaN fast charger (gallium nitride), 3-port", None),
+    ("Titanium Germanium Bracelet for Men - Magnetic Energy Balance Link Wristband", None),
+    ("Handheld thermal imaging camera 640x512 with germanium lens", None),
+    ("Indexable carbide inserts CNMG120408-PM (tungsten carbide, CVD coated)", None),
+    ("Milled zirconia dental crowns, yttria-stabilised (3Y-TZP)", None),
+    ("PET/CT scanner system, whole-body, with LYSO (lutetium-yttrium oxyorthosilicate) crystals",
+     None),
+    # no article at the head: a noun before a form or a generic word, or after the head
+    ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
+    ("Motor rotor parts: NdFeB magnet arcs with dysprosium (Dy 4.5 wt%)", "ndfeb-tb-dy-magnet"),
+    ("Gallium ingots 99.99% and GaN chargers", "gallium-metal"),
+    ("Antimony ingots 99.65% labelled as toys", "antimony-metal"),
+    ("Dysprosium oxide 99.5% for motor magnets", "dysprosium-oxide"),
+    ("Germanium lens blanks, 5N", "germanium-metal"),
+])
+def test_finished_article_at_the_head(description: str, item_id: str | None) -> None:
+    catalogue = ItemCatalogue.from_entries(_entries(), [
+        {"term": t} for t in ("motor", "servo", "charger", "bracelet", "camera", "insert",
+                              "crown", "scanner", "toy")])
+    assert _id(catalogue, description) == item_id
+
+
+def test_finished_articles_entry_needs_a_term() -> None:
+    with pytest.raises(ValueError, match=r"finished_articles entry 1: field 'term'"):
+        ItemCatalogue.from_entries(_entries(), [{"term": "motor"}, {"term": ""}])

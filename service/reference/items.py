@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from .entries import Where, iso_date
 from .hs import hs_digits, hs_heading
-from .reading import CLAUSE_REACH, INCIDENTAL, Beside, Recaser, Speller
+from .reading import CLAUSE_REACH, INCIDENTAL, ArticleHead, Beside, Recaser, Speller
 from .text import TRADITIONAL
 
 __all__ = [
@@ -341,11 +341,14 @@ class ItemMatch:
 class ItemCatalogue:
     """All controlled items, one compiled pattern over their names and formulas."""
 
-    __slots__ = ("_by_heading", "_by_id", "_group_items", "_items", "_pattern", "_recase",
-                 "_respell")
+    __slots__ = ("_article_head", "_by_heading", "_by_id", "_group_items", "_items",
+                 "_pattern", "_recase", "_respell")
 
-    def __init__(self, items: Sequence[ControlledItem]) -> None:
+    def __init__(self, items: Sequence[ControlledItem], articles: Sequence[str] = ()) -> None:
+        """`articles`: nouns of finished goods (`finished_articles`); a description whose head
+        names one names no item (see `reading.ArticleHead`)."""
         self._items = tuple(items)
+        self._article_head = ArticleHead(articles)
         self._by_id = {item.id: item for item in self._items}
         if len(self._by_id) != len(self._items):
             raise ValueError("controlled item ids must be unique")
@@ -367,8 +370,16 @@ class ItemCatalogue:
         self._by_heading = {h: tuple(v) for h, v in by_heading.items()}
 
     @classmethod
-    def from_entries(cls, entries: Sequence[Mapping[str, Any]]) -> ItemCatalogue:
-        """Build from controlled_items.yaml entries; ValueError names the bad entry and field."""
+    def from_entries(cls, entries: Sequence[Mapping[str, Any]],
+                     articles: Sequence[Mapping[str, Any]] = ()) -> ItemCatalogue:
+        """Build from controlled_items.yaml entries and finished_articles.yaml entries;
+        ValueError names the bad entry and field."""
+        nouns: list[str] = []
+        for index, entry in enumerate(articles):
+            term = entry.get("term") if isinstance(entry, Mapping) else None
+            if not isinstance(term, str) or not term.strip():
+                raise Where("finished_articles", index).error("term", "must be a non-empty text")
+            nouns.append(term.strip())
         items: list[ControlledItem] = []
         for index, entry in enumerate(entries):
             try:
@@ -377,7 +388,7 @@ class ItemCatalogue:
                 ident = entry.get("id") if isinstance(entry, Mapping) else None
                 where = Where("controlled_items", index, ident if isinstance(ident, str) else None)
                 raise where.error(err.field, err.reason) from None
-        return cls(items)
+        return cls(items, nouns)
 
     def _text(self, description: str) -> str:
         """The description as names and formulas are looked for in it: normalised, with
@@ -387,7 +398,10 @@ class ItemCatalogue:
     def _scan(self, text: str) -> list[tuple[int, int, re.Match[str], tuple[int, ...]]]:
         """Every name or formula in the text that names the goods: (priority, length, match,
         owners). A name mentioned only incidentally is passed over, and an item is not among
-        the owners where a word beside the name makes it another compound or an article."""
+        the owners where a word beside the name makes it another compound or an article;
+        where the description's head names a finished article, no name names the goods."""
+        if self._article_head(text):
+            return []
         found = []
         for m in self._pattern.finditer(text):
             start, end = m.span()

@@ -82,6 +82,42 @@ class Beside:
                         and not _ENDS_IN_FORM.search(text, start, end)))
 
 
+# Where a description's head ends: a clause, a bracket, a dash between words, or a word that
+# goes on to what the head is made of, holds, is for or is declared as.
+_HEAD_END = re.compile(
+    r"[,;:(\[&+]|\s[-–]\s|(?i:\b(?:with|containing|featuring|incorporating|using|made\s+of"
+    r"|for|and|as|incl|including|plus|w/)\b)")
+# Words that, after a noun, make it say what they are for ("motor parts", "charger samples").
+_GENERIC = "parts?|components?|spares?|samples?|materials?|scrap|waste|blanks?|assortments?"
+_FORM_OR_GENERIC = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS}|{_GENERIC})(?![A-Za-z])")
+
+
+class ArticleHead:
+    """Whether a description's head (what it says before any clause, bracket, "with", "for"
+    or "as") names a finished article: one of `nouns`, with no form or generic word after the
+    last of them ("EV traction motor, 150 kW, containing Tb-diffused NdFeB rotor magnets", "65W GaN
+    fast charger (gallium nitride)", "Titanium Germanium Bracelet for Men"). Then the
+    material names in the description name what the article is made of or holds, and the
+    goods are the article, which the announcements do not list. "NdFeB motor magnets",
+    "Motor rotor parts: NdFeB arcs", "Gallium ingots and GaN chargers" and "Antimony ingots
+    labelled as toys" name no article at their head."""
+
+    __slots__ = ("_noun",)
+
+    def __init__(self, nouns: Sequence[str]) -> None:
+        alternation = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        self._noun: re.Pattern[str] | None = re.compile(
+            rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?(?![A-Za-z])") if nouns else None
+
+    def __call__(self, text: str) -> bool:
+        if self._noun is None:
+            return False
+        found = _HEAD_END.search(text)
+        head = found.start() if found else len(text)
+        ends = [m.end() for m in self._noun.finditer(text, 0, head)]
+        return bool(ends) and not _FORM_OR_GENERIC.search(text, ends[-1], head)
+
+
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of
 # germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm"), as a finish or
 # dopant of other goods ("tungsten-carbide-tipped saw blades") or as a symbol inside a larger

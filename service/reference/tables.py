@@ -29,7 +29,8 @@ LicenceTerms = tuple[tuple[str, ...], dt.date | None, dt.date | None]
 # The lists read by code rather than as `@name`, with the fields their entries may have.
 TABLE_FIELDS: Mapping[str, frozenset[str]] = {
     "controlled_items": ITEM_FIELDS, "restricted_parties": PARTY_FIELDS,
-    "reference_prices": PRICE_FIELDS, "fx_rates": RATE_FIELDS}
+    "reference_prices": PRICE_FIELDS, "fx_rates": RATE_FIELDS,
+    "finished_articles": frozenset(("term", "reason", "source"))}
 TABLES = tuple(TABLE_FIELDS)
 LICENCE = "dual_use_export_licence"
 # Documents that record this consignment: their quantity must equal the declared one.
@@ -81,7 +82,8 @@ class ReferenceTables:
         `ValueError("<list>: message")` for other bad data."""
         built: dict[str, Any] = {}
         for name, build in (
-            ("controlled_items", lambda: ItemCatalogue.from_entries(entries["controlled_items"])),
+            ("controlled_items", lambda: ItemCatalogue.from_entries(
+                entries["controlled_items"], entries.get("finished_articles", []))),
             ("restricted_parties",
              lambda: PartyMatcher.from_entries(entries.get("restricted_parties", []))),
             ("reference_prices", lambda: PriceBook.from_entries(

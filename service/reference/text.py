@@ -69,12 +69,17 @@ def label_text(packaging: str) -> str | None:
 
 
 # "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles": the other
-# goods the packages travel among or inside (not "cartons of 20 kg", nor "crates of plywood",
-# which is what a crate is made of: only crates *inside which* the goods are, are read).
+# goods the packages travel among or inside. Not packaging, a count or a pronoun ("split among
+# 2 pallets", "among the drums", "inside cartons of 20"), and "crates of plywood" is what a
+# crate is made of: only the crates *inside which* the goods are, are read.
+_NOT_GOODS = (r"(?!\d|(?i:(?:pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?"
+              r"|packages?|parcels?|cases?|layers?|foam|dunnage|bins?|totes?|jars?|bottles?|tins?"
+              r"|cans?|bales?|bundles?|shipments?|consignments?|loads?|lots?|them|these|those"
+              r"|the|which|its|their)\b))")
 _AMONG = re.compile(
-    r"(?i:\bamong(?:st)?\s+(?:the\s+)?)([^,;.()]+)"
+    r"(?i:\bamong(?:st)?\s+(?:the\s+)?+)" + _NOT_GOODS + r"([^,;.()]+)"
     r"|(?i:\b(?:inside|within)\s+(?:the\s+)?(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
-    r"|pallets?|containers?)\s+of\s+)(?!\d)([^,;.()]+)"
+    r"|pallets?|containers?)\s+of\s+(?:the\s+)?+)" + _NOT_GOODS + r"([^,;.()]+)"
 )
 
 
