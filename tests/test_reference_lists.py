@@ -31,6 +31,7 @@ MINE = {
     "restricted_parties": "table",
     "reference_prices": "table",
     "fx_rates": "table",
+    "finished_articles": "table",
 }
 QUOTE = re.compile(r"(seed-\d{3}):\s*\"([^\"]+)\"")
 
@@ -64,7 +65,7 @@ def test_list_shape(name: str, kind: str) -> None:
     assert data["list"] == name
     assert data["kind"] == kind
     assert isinstance(data["description"], str) and data["description"].strip()
-    assert data["verified_as_of"] == date(2026, 11, 24)
+    assert data["verified_as_of"] in (date(2026, 11, 24), date(2026, 12, 3))
     entries = data["entries"]
     assert isinstance(entries, list) and entries
     field = {"values": "value", "keywords": "term"}.get(kind)
@@ -279,6 +280,13 @@ def test_forwarder_name_terms() -> None:
     [
         ("马来西亚", "MY"),
         ("馬來西亞", "MY"),
+        # pycountry's translations: the buyers' and hubs' languages
+        ("Германия", "DE"),
+        ("ドイツ", "DE"),
+        ("대한민국", "KR"),
+        ("Almanya", "DE"),
+        ("Singapura", "SG"),
+        ("الإمارات العربية المتحدة", "AE"),
         ("香港", "HK"),
         ("Hongkong", "HK"),
         ("澳門", "MO"),

@@ -1,7 +1,9 @@
 """Country names to ISO 3166-1 alpha-2.
 
 pycountry supplies codes and English names, and its translations the names in Chinese
-(simplified and traditional) and the main European languages of trade documents; the alias
+(simplified and traditional), the main European languages of trade documents and the
+languages of the Asian and Middle Eastern buyers and hubs (Japanese, Korean, Russian,
+Vietnamese, Thai, Malay, Indonesian, Arabic, Turkish); the alias
 table adds what traders actually write ("UAE", "Hongkong", 马来西亚, 香港). Names also match
 with their punctuation and spaces removed ("Hong-Kong", "U.S.A", "Dubai, UAE").
 """
@@ -26,7 +28,10 @@ def _aliases() -> dict[str, str]:
     return {fold(alias): code for code, names in table.items() for alias in names}
 
 
-_LANGUAGES = ("zh_CN", "zh_TW", "de", "fr", "es", "it", "pt", "nl")
+# Chinese first (the exporters' language), then the languages of the buyers and hubs the seeds
+# name; where two give one text to two countries, the earlier wins.
+_LANGUAGES = ("zh_CN", "zh_TW", "zh_HK", "de", "fr", "es", "it", "pt", "pt_BR", "nl", "ja", "ko",
+              "ru", "vi", "th", "ms", "id", "ar", "tr", "pl", "sv", "cs", "uk")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _NAMES = ("name", "official_name", "common_name")
 
