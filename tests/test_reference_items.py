@@ -210,6 +210,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Germanium sulfide powder",
         "Antimony trichloride",
         "Antimony potassium tartrate",
+        # an oxidation state between name and compound word, a formula with a bracketed group
+        "Gallium(III) nitrate hydrate, Ga(NO3)3·xH2O, 99.99% (metals basis)",
+        "Antimony (III) chloride, reagent",
+        "Trimethylgallium (TMGa), Ga(CH3)3, electronic grade 6N",
         "硝酸镓",
         "三甲基镓",
         "三氯化锑",
@@ -503,6 +507,8 @@ def test_compile_terms_for_keyword_lists() -> None:
     ("drums filled with ferroboron lumps on top, packing list shows ferroboron only",
      "ferroboron only"),
     ("sealed steel drums", None),
+    ("UN-certified steel drums, labelled with product name and hazard class", None),
+    ("cartons marked with 'spare parts'", "spare parts"),
     ("unmarked cartons", None),
     ("unmarked, no marks", None),
 ])

@@ -196,6 +196,16 @@ def test_postal_terms_and_their_exceptions() -> None:
         assert not _hit(matcher, text), text
 
 
+def test_a_term_holding_a_whole_exception_counts() -> None:
+    matcher = _terms("military_terms")
+    for text in ("Japan Maritime Self-Defense Force (JMSDF)", "陆上自衛隊", "uso militare"):
+        assert _hit(matcher, text), text
+    for text in ("self-defense keychains", "graphite coatings for defence against corrosion",
+                 "fire defence equipment"):
+        assert not _hit(matcher, text), text
+    assert not _hit(_terms("military_use_words"), "missile-shaped novelty drink bottles")
+
+
 def test_vague_descriptions() -> None:
     pattern = _terms("vague_descriptions")
     for text in (

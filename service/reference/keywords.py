@@ -7,7 +7,8 @@ Matching walks the text's words once with a dictionary of first words: no regex 
 over all terms.
 A list may name exceptions: phrases that contain a term without meaning it ("fire defence"
 for `defence`, "courier bags" as goods for `courier`). A term that overlaps one of them does
-not count.
+not count, unless the term holds the whole exception and more ("self-defense force" is a term
+though "self-defense" is an exception).
 """
 
 from __future__ import annotations
@@ -79,14 +80,16 @@ class KeywordMatcher:
     def _find(self, text: str) -> str | None:
         folded = fold(text)
         words = _WORD.findall(folded)
-        excepted = [False] * len(words)  # the words inside an exception phrase
+        excepted: list[tuple[int, int]] = []  # the spans of exception phrases, in words
         if self._except_first:
             for i in range(len(words)):
                 if (found := _at(self._except_first, words, i)) is not None:
-                    excepted[i:i + found[0]] = [True] * found[0]
+                    excepted.append((i, i + found[0]))
         for i in range(len(words)):
             match = _at(self._first, words, i)
-            if match is not None and not any(excepted[i:i + match[0]]):
+            if match is not None and not any(
+                    start < i + match[0] and i < end and not (i <= start and end <= i + match[0])
+                    for start, end in excepted):
                 return match[1]
         if self._cjk and not folded.isascii():
             compact = folded.replace(" ", "")

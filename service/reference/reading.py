@@ -44,7 +44,9 @@ class Beside:
         latin = "|".join(re.escape(w) for w in words if not is_cjk(w))
         cjk = "|".join(re.escape(w) for w in words if is_cjk(w))
         before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
-        after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
+        # an oxidation state may stand between: "gallium(III) nitrate", "antimony (III) chloride"
+        after = [f"[\\s-]*(?:\\((?:I{{1,3}}|IV|V|VI)\\)[\\s-]*)?(?i:{latin})(?![A-Za-z])"
+                 if latin else "", cjk]
         return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
                    re.compile("|".join(a for a in after if a)))
 
@@ -121,7 +123,8 @@ class ArticleHead:
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of
 # germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm"), as a finish or
 # dopant of other goods ("tungsten-carbide-tipped saw blades") or as a symbol inside a larger
-# formula ("Cu(In,Ga)Se2", the absorber of CIGS solar modules) does not name the goods.
+# formula ("Cu(In,Ga)Se2", the absorber of CIGS solar modules; "Ga(NO3)3") does not name the
+# goods.
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
 INCIDENTAL = Beside(
@@ -133,7 +136,9 @@ INCIDENTAL = Beside(
                r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
                r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
-               r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"),
+               r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
+               # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"
+               r"|\((?:[A-Z][a-z]?\d*)+\)\d"),
 )
 
 

@@ -47,16 +47,20 @@ def normalise_quotes(text: str) -> str:
 # "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "shipping marks 'spare parts'",
 # "declared together as tableware", "packing list shows ferroboron only", "外包装标注为锌锭",
 # "申报为瓷器": what the packages say, or the papers declare, they hold (a quoted text, or the
-# rest of the clause).
+# rest of the clause). "Labelled with" names the label's fields ("labelled with product name and
+# hazard class"), so only a quoted text after it is read: "marked with 'spare parts'".
+_MARKED = r"(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
+_QUOTED = r"[\"'“‘「『]([^\"'”’」』]+)"
 _LABEL = re.compile(
-    r"(?:(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
-    r"(?:\s+(?i:as|with|to\s+read|reading))?\s*[:：-]?"
+    _MARKED + r"\s+(?i:with)\s*[:：-]?\s*" + _QUOTED + "|"
+    r"(?:" + _MARKED + r"(?!\s+(?i:with)\b)"
+    r"(?:\s+(?i:as|to\s+read|reading))?\s*[:：-]?"
     r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
     r"|(?i:\b(?:packing\s+list|invoice|papers|documents?)\s+(?:shows?|states?|says|lists?)\b)"
     r"\s*[:：-]?"
     r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?"
     r"|(?:申报|报关)为\s*[:：]?)\s*"
-    r"(?:[\"'“‘「『]([^\"'”’」』]+)|([^,;.()，；。（）]+))"
+    r"(?:" + _QUOTED + r"|([^,;.()，；。（）]+))"
 )
 
 
@@ -64,7 +68,8 @@ _LABEL = re.compile(
 def label_text(packaging: str) -> str | None:
     """What a packaging description says is written on the packages (or that the papers
     declare them as), None when it says nothing of the kind; several are joined with "; "."""
-    found = [(m.group(1) or m.group(2)).strip() for m in _LABEL.finditer(packaging)]
+    found = [(m.group(1) or m.group(2) or m.group(3)).strip()
+             for m in _LABEL.finditer(packaging)]
     return "; ".join(f for f in found if f) or None
 
 
