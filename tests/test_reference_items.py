@@ -210,6 +210,9 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Germanium sulfide powder",
         "Antimony trichloride",
         "Antimony potassium tartrate",
+        # a genus and its species' epithet: a herb, not a misspelt element
+        "Dried herb Galium aparine (cleavers), cut and sifted",
+        "Galium verum (lady's bedstraw), dried flowering tops",
         # an oxidation state between name and compound word, a formula with a bracketed group
         "Gallium(III) nitrate hydrate, Ga(NO3)3·xH2O, 99.99% (metals basis)",
         "Antimony (III) chloride, reagent",

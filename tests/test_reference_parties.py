@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from service.reference.parties import PartyMatcher, normalise_name
+from service.reference.parties import PartyMatcher, normalise_name, same_party
 
 LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
 UEL = "Unreliable Entity List"
@@ -154,3 +154,20 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError) as err:
         PartyMatcher.from_entries([entry])
     assert "entry 0" in str(err.value) and f"'{field}'" in str(err.value)
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("Guangxi Huaxin Metals Co., Ltd.", "Guangxi Huaxin Metals Co Ltd", True),
+    ("Guangxi Huaxin Metals Co., Ltd.", "GUANGXI HUAXIN METALS LIMITED", True),
+    ("Guangxi Huaxin Metals Co., Ltd.", "Guangxi Huaxin Metals", True),  # no form: name alone
+    ("Straits Metals Pte Ltd", "Straits Metals Ltd", True),
+    ("Acme Inc.", "Acme Corporation", True),
+    # two legal forms are two companies
+    ("Kessler Sensorik AG", "Kessler Sensorik GmbH", False),
+    ("Kessler Sensorik GmbH & Co. KG", "Kessler Sensorik GmbH", False),
+    ("Nordic Cells AB", "Nordic Cells AS", False),
+    ("Vektor Halbleiter GmbH", "Rhein Handelshaus GmbH", False),
+])
+def test_same_party(a: str, b: str, same: bool) -> None:
+    assert same_party(a, b) is same
+    assert same_party(b, a) is same

@@ -16,18 +16,17 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from rapidfuzz import fuzz
 
 from ..errors import Problem
 from ..models import Evidence
 from ..models.construct import construct, replace
 from ..reference.hs import hs_digits
 from ..reference.keywords import KeywordMatcher
-from ..reference.parties import normalise_name
+from ..reference.parties import same_party
 from .codegen import Emit, Source
 from .fields import FieldType, Getter, getter, resolve
 from .yaml_loader import Mark, Node, NodeList, key_mark
@@ -500,13 +499,6 @@ def _compare(op: str) -> Callable[[Any, FieldType, Context, Mark], Built]:
     return build
 
 
-@lru_cache(maxsize=8192)
-def _same_name(a: str, b: str) -> bool:
-    """Two names of one party: equal once normalised, or nearly so (word order aside)."""
-    x, y = normalise_name(a), normalise_name(b)
-    return x == y or fuzz.token_sort_ratio(x, y) >= 90
-
-
 def _same_party(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
     operand = Operand(raw, ctx, mark)
     if operand.list is not None:
@@ -517,7 +509,7 @@ def _same_party(raw: Any, ftype: FieldType, ctx: Context, mark: Mark) -> Built:
 
     def check(v: Any, s: Any, r: Any) -> bool:
         o = other(s, r)
-        return isinstance(v, str) and isinstance(o, str) and _same_name(v, o)
+        return isinstance(v, str) and isinstance(o, str) and same_party(v, o)
 
     return _simple(_call(check), f"names the same party as {raw}")
 

@@ -102,7 +102,7 @@ class PartyFacts:
 @dataclass(slots=True)
 class DocumentFacts:
     """A submitted document, with how it compares with the declaration where it states
-    quantities, HS codes or a destination."""
+    quantities, HS codes, a destination or the party it is made out to."""
 
     index: int
     path: str
@@ -121,12 +121,13 @@ class DocumentFacts:
     quantity_mismatch: bool
     hs_mismatch: bool
     destination_mismatch: bool
+    buyer_mismatch: bool
     discrepancy: str | None
 
     SUBMITTED: ClassVar[dict[str, str]] = {
         "declared_quantity": "quantity", "quantity_mismatch": "quantity",
         "hs_mismatch": "covers_hs", "destination_mismatch": "destination_country",
-        "discrepancy": "",
+        "buyer_mismatch": "issued_to", "discrepancy": "",
     }
 
     def evidence(self) -> Evidence:

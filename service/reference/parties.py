@@ -31,7 +31,7 @@ from .countries import to_alpha2
 from .entries import Where, iso_date
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
-           "normalise_name"]
+           "legal_forms", "normalise_name", "same_party"]
 
 THRESHOLD = 90.0
 # The fields of a restricted_parties entry.
@@ -57,9 +57,37 @@ _DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=16384)
+# Legal forms that name the same kind of company, as one form (co and company name none).
+_SAME_FORM = {"limited": "ltd", "incorporated": "corp", "inc": "corp", "corporation": "corp",
+              "mbh": "gmbh", "kgaa": "kg", "oyj": "oy", "ojsc": "jsc", "pjsc": "jsc",
+              "sdn": "bhd"}
+_NO_FORM = frozenset(("co", "company", "companies"))
+
+
 def normalise_name(name: str) -> str:
     """The comparable form of a company name: folded, punctuation and legal suffixes removed."""
+    return _split_name(name)[0]
+
+
+def legal_forms(name: str) -> frozenset[str]:
+    """The legal forms a company name ends with, one word for each kind ("Co., Ltd." and
+    "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``): two names of one company
+    never carry two different kinds."""
+    return _split_name(name)[1]
+
+
+@lru_cache(maxsize=8192)
+def same_party(a: str, b: str) -> bool:
+    """Two names of one party: equal once normalised, or nearly so (word order aside), and not
+    of two different legal forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH")."""
+    (x, forms_x), (y, forms_y) = _split_name(a), _split_name(b)
+    if forms_x and forms_y and forms_x.isdisjoint(forms_y):
+        return False
+    return x == y or fuzz.token_sort_ratio(x, y) >= 90
+
+
+@lru_cache(maxsize=16384)
+def _split_name(name: str) -> tuple[str, frozenset[str]]:
     text = unicodedata.normalize("NFKC", name).casefold().strip()
     for suffix in _CJK_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
@@ -70,14 +98,18 @@ def normalise_name(name: str) -> str:
     words = [w for w in _NON_WORD.split(text) if w]
     if words and words[0] == "the":
         words = words[1:]
+    forms: set[str] = set()
     while len(words) > 1:
         if tuple(words[-2:]) == _PARTNERSHIP:
             words = words[:-2]
+            forms.add("lp")
         elif words[-1] in _LEGAL:
+            if words[-1] not in _NO_FORM:
+                forms.add(_SAME_FORM.get(words[-1], words[-1]))
             words = words[:-1]
         else:
             break
-    return " ".join(words)
+    return " ".join(words), frozenset(forms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,9 +44,7 @@ class Beside:
         latin = "|".join(re.escape(w) for w in words if not is_cjk(w))
         cjk = "|".join(re.escape(w) for w in words if is_cjk(w))
         before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
-        # an oxidation state may stand between: "gallium(III) nitrate", "antimony (III) chloride"
-        after = [f"[\\s-]*(?:\\((?:I{{1,3}}|IV|V|VI)\\)[\\s-]*)?(?i:{latin})(?![A-Za-z])"
-                 if latin else "", cjk]
+        after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
         return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
                    re.compile("|".join(a for a in after if a)))
 
@@ -193,12 +191,16 @@ class Recaser:
 # A typed name one letter off ("Galium", "Germainum", "Antimoney", "Tungstan") is read as the
 # name it misspells, as an officer would read it: a word of six letters or more that is one
 # edit (a letter added, dropped, changed, or two swapped) from exactly one word of six letters
-# or more of the items' ids ("gallium", "germanium", "carbide", ...). A word of any item name
+# or more of the items' ids ("gallium", "germanium", "carbide", ...), unless it is the genus of
+# a species' name. A word of any item name
 # ("dioxyde" of "dioxyde de germanium") is never mended, and the other elements' names and a
 # few words one letter off the ids' words ("geranium", "nitrite") count as words too, so
 # that they are left as they are, and so is a word as near to two of them ("thalium":
 # thallium or thulium?).
 _LONG_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{6,}(?![A-Za-z])")
+# A capitalised word followed by a lower-case Latin epithet is a genus of a species' name
+# ("Galium aparine", "Galium verum": bedstraws), not a misspelt element.
+_EPITHET = re.compile(r"\s+[a-z]{3,}(?:um|us|ae|is|ine|ii|ata|ensis|oides|ica|ana|ia)\b")
 _OTHER_WORDS = frozenset((
     "aluminium", "aluminum", "beryllium", "bismuth", "cadmium", "caesium", "calcium", "cerium",
     "cesium", "chromium", "hafnium", "helium", "indium", "iridium", "lanthanum", "magnesium",
@@ -239,4 +241,10 @@ class Speller:
         return mended
 
     def __call__(self, text: str) -> str:
-        return _LONG_WORD.sub(lambda m: self.word(m.group()), text)
+        return _LONG_WORD.sub(self._mend, text)
+
+    def _mend(self, match: re.Match[str]) -> str:
+        word = match.group()
+        if word.istitle() and _EPITHET.match(match.string, match.end()):
+            return word  # a genus ("Galium verum" is a herb)
+        return self.word(word)

@@ -19,7 +19,7 @@ from .entries import EntryError
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
 from .hs import canonical_hs, hs_digits
 from .items import ITEM_FIELDS, ControlledItem, ItemCatalogue
-from .parties import PARTY_FIELDS, PartyMatch, PartyMatcher
+from .parties import PARTY_FIELDS, PartyMatch, PartyMatcher, same_party
 from .prices import PRICE_FIELDS, RATE_FIELDS, PriceBook
 from .text import among_text, label_text
 
@@ -39,6 +39,9 @@ TRANSACTIONAL = frozenset({"commercial_invoice", "packing_list", "bill_of_lading
 TRANSPORT = frozenset({"bill_of_lading", "air_waybill"})
 # Documents that authorise or agree a quantity: the consignment must not exceed it.
 CEILING = frozenset({LICENCE, "end_user_certificate", "end_use_statement", "contract"})
+# Documents made out to the buyer: the consignee, the end user or the notify party.
+MADE_OUT_TO_BUYER = frozenset({"commercial_invoice", "packing_list", "bill_of_lading",
+                               "air_waybill", "contract"})
 # Gross and net weights, rounding: a document within 2 % of the declaration agrees with it.
 QUANTITY_TOLERANCE = 0.02
 
@@ -121,8 +124,9 @@ class ReferenceTables:
         dest = route.destination_country
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
         lines = [_lines(d, goods) for d in raw_documents]
+        buyers = tuple(p.name for p in (consignee, end_user, notify) if p is not None)
         documents = [_document(i, d, lines, goods, destinations, route.transit_countries,
-                               raw_documents)
+                               raw_documents, buyers)
                      for i, d in enumerate(raw_documents)]
         party_facts = self.party_facts
         parties = [party_facts(role, role, p.name, p.country, p.kind) for role, p in (
@@ -293,7 +297,7 @@ def _lines(doc: Document, goods: list[GoodFacts]) -> list[GoodFacts]:
 
 def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
               goods: list[GoodFacts], destinations: list[str], transit: list[str],
-              all_documents: Sequence[Document]) -> DocumentFacts:
+              all_documents: Sequence[Document], buyers: Sequence[str]) -> DocumentFacts:
     """A document with its comparison against the declaration (computed once per shipment).
 
     A document stating HS codes speaks of the lines they cover (`all_lines[index]`); one
@@ -302,7 +306,9 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     line of goods covers the shipment as one packing list would. Transactional documents
     (invoice, packing list, bills, customs declaration, certificate of origin) must state the
     declared quantity; a licence, end-user certificate, end-use statement or contract states a
-    ceiling the consignment must not exceed."""
+    ceiling the consignment must not exceed. An invoice, packing list, bill, waybill or contract
+    made out to a party the shipment does not name (consignee, end user, notify party) is made
+    out to another buyer."""
     codes = doc.covers_hs
     lines = all_lines[index]
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
@@ -343,6 +349,10 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     if destination_mismatch:
         problems.append(f"names destination {doc.destination_country}, the shipment goes to "
                         f"{', '.join(destinations)}")
+    buyer_mismatch = (doc.type in MADE_OUT_TO_BUYER and doc.issued_to is not None
+                      and not any(same_party(doc.issued_to, b) for b in buyers))
+    if buyer_mismatch:
+        problems.append(f"is made out to {doc.issued_to}, whom the shipment does not name")
     discrepancy = None
     if problems:
         label = doc.type.replace("_", " ") + (f" {doc.number}" if doc.number else "")
@@ -353,7 +363,7 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
         issued_on=doc.issued_on, valid_until=doc.valid_until, covers_hs=doc.covers_hs,
         quantity=doc.quantity, unit=doc.unit, destination_country=doc.destination_country,
         declared_quantity=declared, quantity_mismatch=quantity_mismatch, hs_mismatch=hs_mismatch,
-        destination_mismatch=destination_mismatch,
+        destination_mismatch=destination_mismatch, buyer_mismatch=buyer_mismatch,
         discrepancy=discrepancy)
 
 
