@@ -31,7 +31,7 @@ from .countries import to_alpha2
 from .entries import Where, iso_date
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
-           "legal_forms", "normalise_name", "same_party"]
+           "normalise_name", "same_party"]
 
 THRESHOLD = 90.0
 # The fields of a restricted_parties entry.
@@ -69,13 +69,6 @@ def normalise_name(name: str) -> str:
     return _split_name(name)[0]
 
 
-def legal_forms(name: str) -> frozenset[str]:
-    """The legal forms a company name ends with, one word for each kind ("Co., Ltd." and
-    "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``): two names of one company
-    never carry two different kinds."""
-    return _split_name(name)[1]
-
-
 @lru_cache(maxsize=8192)
 def same_party(a: str, b: str) -> bool:
     """Two names of one party: equal once normalised, or nearly so (word order aside), and not
@@ -88,6 +81,8 @@ def same_party(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=16384)
 def _split_name(name: str) -> tuple[str, frozenset[str]]:
+    """The name without its legal forms, and the forms it ends with, one word for each kind
+    ("Co., Ltd." and "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``)."""
     text = unicodedata.normalize("NFKC", name).casefold().strip()
     for suffix in _CJK_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):

@@ -86,7 +86,7 @@ class Beside:
 # goes on to what the head is made of, holds, is for or is declared as.
 _HEAD_END = re.compile(
     r"[,;:(\[&+]|\s[-–]\s|(?i:\b(?:with|containing|featuring|incorporating|using|made\s+of"
-    r"|for|and|as|incl|including|plus|w/)\b)")
+    r"|for|and|as|incl|including|plus)\b|\bw/)")
 # Words that, after a noun, make it say what they are for ("motor parts", "charger samples").
 _GENERIC = "parts?|components?|spares?|samples?|materials?|scrap|waste|blanks?|assortments?"
 _FORM_OR_GENERIC = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS}|{_GENERIC})(?![A-Za-z])")
@@ -95,8 +95,8 @@ _FORM_OR_GENERIC = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS}|{_GENERIC})(?![A-Za-z
 class ArticleHead:
     """Whether a description's head (what it says before any clause, bracket, "with", "for"
     or "as") names a finished article: one of `nouns`, with no form or generic word after the
-    last of them ("EV traction motor, 150 kW, containing Tb-diffused NdFeB rotor magnets", "65W GaN
-    fast charger (gallium nitride)", "Titanium Germanium Bracelet for Men"). Then the
+    last of them ("EV traction motor, 150 kW, containing Tb-diffused NdFeB rotor magnets",
+    "65W GaN fast charger (gallium nitride)", "Titanium Germanium Bracelet for Men"). Then the
     material names in the description name what the article is made of or holds, and the
     goods are the article, which the announcements do not list. "NdFeB motor magnets",
     "Motor rotor parts: NdFeB arcs", "Gallium ingots and GaN chargers" and "Antimony ingots
