@@ -80,6 +80,10 @@ def _squashed() -> dict[str, str]:
     return out
 
 
+# The canonical codes themselves: what most shipments send, so normalising them is a set lookup.
+ALPHA2 = frozenset(country.alpha_2 for country in pycountry.countries)
+
+
 @lru_cache(maxsize=8192)  # bounded: it sees every country text submitted, valid or not
 def to_alpha2(value: str) -> str | None:
     """The alpha-2 code for a code, name, alias or Chinese name; None when unknown."""

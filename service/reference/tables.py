@@ -14,7 +14,7 @@ from typing import Any, overload
 
 from ..models import MASS_UNITS, Document, Good, Money, Normalisation, Party, Route, Shipment
 from ..models.construct import construct, replace
-from .countries import to_alpha2
+from .countries import ALPHA2, to_alpha2
 from .entries import EntryError
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
 from .hs import canonical_hs, hs_digits
@@ -395,7 +395,7 @@ class _Normaliser:
         return code
 
     def country(self, value: str, path: str, *args: object) -> str:
-        return self._rewrite(to_alpha2, value, path, args)
+        return value if value in ALPHA2 else self._rewrite(to_alpha2, value, path, args)
 
     def hs(self, value: str, path: str, *args: object) -> str:
         return self._rewrite(canonical_hs, value, path, args)
