@@ -210,6 +210,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Germanium sulfide powder",
         "Antimony trichloride",
         "Antimony potassium tartrate",
+        # a minor constituent of another material, and other kinds of graphite
+        "Zinc concentrate (sphalerite), Zn 52%, Ge 0.01%, Ag 80 g/t",
+        "Bauxite (diasporic), Al2O3 62%, SiO2 6%, Ga-bearing (Ga 60 ppm)",
+        "Amorphous (microcrystalline) natural graphite lumps, fixed carbon 80%",
         # a genus and its species' epithet: a herb, not a misspelt element
         "Dried herb Galium aparine (cleavers), cut and sifted",
         "Galium verum (lady's bedstraw), dried flowering tops",
@@ -243,6 +247,11 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("Stibine 99.9999%", True),
         ("Artificial graphite blocks 99.95%, 35 MPa, 1.85 g/cm3", True),
         ("Artificial graphite blocks 99.95%", True),  # strength and density unstated
+        # a compressive strength is not the flexural strength
+        ("Isostatic graphite 99.99%, 1.78 g/cm3, compressive strength 85 MPa, flexural strength"
+         " 28 MPa", False),
+        ("Isostatic graphite 99.99%, 1.78 g/cm3, flexural strength 35 MPa, compressive 90 MPa",
+         True),
         ("Artificial graphite blocks 99.95%, 35 MPa, 1.60 g/cm3", False),
         ("Artificial graphite blocks 99.95%, 25 MPa", False),
         ("Artificial graphite blocks 99.5%", False),
@@ -529,6 +538,7 @@ def test_label_text(packaging: str, label: str | None) -> None:
     ("load split among 2 pallets", None),
     ("ingots shared among the drums", None),
     ("segments packed inside the motor cartons among the finished motors", "finished motors"),
+    ("jumbo bags stowed in the middle of the zinc concentrate bags", "zinc concentrate bags"),
     ("sealed steel drums", None),
 ])
 def test_among_text(packaging: str, among: str | None) -> None:

@@ -187,6 +187,10 @@ _BARE_PURITY = re.compile(
 )
 _NINES = re.compile(r"(?<![A-Za-z0-9.])([3-9])N(5)?(?![A-Za-z0-9])")
 _MPA = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mpa)(?![A-Za-z])")
+# A strength in MPa that its clause names as another kind than flexural ("compressive strength
+# 85 MPa") is not the flexural strength of No. 39.
+_OTHER_STRENGTH = re.compile(r"(?i:compressive|compression|tensile|yield|shear|impact)"
+                             r"|抗压|拉伸|抗拉|屈服")
 _DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
 _CAPACITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mah\s*/\s*g)(?![A-Za-z])")
 _ENERGY_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:wh\s*/\s*kg)(?![A-Za-z])")
@@ -219,7 +223,8 @@ class DescriptionFacts:
 
 def description_facts(text: str) -> DescriptionFacts:
     """Purity is the largest percentage of at least 50 % or a "5N"-style grade; the others are
-    the largest value stated in their unit (MPa, g/cm3, mAh/g, Wh/kg)."""
+    the largest value stated in their unit (MPa, g/cm3, mAh/g, Wh/kg), a strength in MPa that
+    its clause names as compressive, tensile or another kind left out."""
     text = normalise(text)
     found = (*_PCT.findall(text), *_BARE_PURITY.findall(text))
     stated = [float(v.replace(",", ".")) for v in found]
@@ -230,9 +235,17 @@ def description_facts(text: str) -> DescriptionFacts:
     def largest(pattern: re.Pattern[str]) -> float | None:
         return max((float(v) for v in pattern.findall(text)), default=None)
 
+    flexural: list[float] = []
+    since = 0
+    for m in _MPA.finditer(text):
+        clause = _CLAUSE_END.split(text[since:m.start()])[-1]
+        since = m.end()
+        if not _OTHER_STRENGTH.search(clause):
+            flexural.append(float(m.group(1)))
+
     return DescriptionFacts(
         purity_pct=max(purities, default=None),
-        flexural_strength_mpa=largest(_MPA),
+        flexural_strength_mpa=max(flexural, default=None),
         density_g_cm3=largest(_DENSITY),
         capacity_mah_g=largest(_CAPACITY),
         energy_density_wh_kg=largest(_ENERGY_DENSITY),

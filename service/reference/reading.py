@@ -43,7 +43,7 @@ class Beside:
         Chinese word joined to it."""
         latin = "|".join(re.escape(w) for w in words if not is_cjk(w))
         cjk = "|".join(re.escape(w) for w in words if is_cjk(w))
-        before = [f"(?<![A-Za-z])(?i:{latin})[\\s-]*" if latin else "", cjk]
+        before = [f"(?<![A-Za-z])(?i:{latin})[\\s()\\[\\]-]*" if latin else "", cjk]
         after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]
         return cls(re.compile("(?:" + "|".join(b for b in before if b) + ")$"),
                    re.compile("|".join(a for a in after if a)))
@@ -133,6 +133,7 @@ INCIDENTAL = Beside(
     re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
                r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
+               r"|\s*[:=]?\s*0?[.,]\d+\s*%"  # a minor constituent: "zinc concentrate, Ge 0.01%"
                r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
                # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"

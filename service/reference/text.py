@@ -73,7 +73,8 @@ def label_text(packaging: str) -> str | None:
     return "; ".join(f for f in found if f) or None
 
 
-# "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles": the other
+# "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles", "bags
+# stowed in the middle of the zinc concentrate bags": the other
 # goods the packages travel among or inside. Not packaging, a count or a pronoun ("split among
 # 2 pallets", "among the drums", "inside cartons of 20"), and "crates of plywood" is what a
 # crate is made of: only the crates *inside which* the goods are, are read.
@@ -82,7 +83,8 @@ _NOT_GOODS = (r"(?!\d|(?i:(?:pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|s
               r"|cans?|bales?|bundles?|shipments?|consignments?|loads?|lots?|them|these|those"
               r"|the|which|its|their)\b))")
 _AMONG = re.compile(
-    r"(?i:\bamong(?:st)?\s+(?:the\s+)?+)" + _NOT_GOODS + r"([^,;.()]+)"
+    r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of)\s+(?:the\s+)?+)" + _NOT_GOODS
+    + r"([^,;.()]+)"
     r"|(?i:\b(?:inside|within)\s+(?:the\s+)?(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
     r"|pallets?|containers?)\s+of\s+(?:the\s+)?+)" + _NOT_GOODS + r"([^,;.()]+)"
 )
