@@ -92,6 +92,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Lithium-ion pouch cells, 320 Wh/kg", "lithium-ion-battery-high-energy"),
         ("Li-ion prismatic cell 305 Wh/kg", "lithium-ion-battery-high-energy"),
         ("Dysprosium metal sputtering targets 99.9%", "dysprosium-target"),
+        ("Aluminium-scandium alloy sputtering targets AlSc 30 at.%", "scandium-target"),
         # names in other languages
         ("Blähgraphit (expandierbarer Graphit), 80 mesh", "graphite-expanded"),
         ("Tungsten karbür tozu (WC), tane boyutu 0,8 µm", "tungsten-carbide"),
