@@ -222,6 +222,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Gallium(III) nitrate hydrate, Ga(NO3)3·xH2O, 99.99% (metals basis)",
         "Antimony (III) chloride, reagent",
         "Trimethylgallium (TMGa), Ga(CH3)3, electronic grade 6N",
+        "Germane (GeH4, germanium tetrahydride) electronic grade, 10 L cylinders",
         "硝酸镓",
         "三甲基镓",
         "三氯化锑",
@@ -558,6 +559,7 @@ def test_among_text(packaging: str, among: str | None) -> None:
     ("Milled zirconia dental crowns, yttria-stabilised (3Y-TZP)", None),
     ("PET/CT scanner system, whole-body, with LYSO (lutetium-yttrium oxyorthosilicate) crystals",
      None),
+    ("GaN-on-Si power HEMT transistors, 650 V / 30 A, TO-247 package", None),
     # no article at the head: a noun before a form or a generic word, or after the head
     ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
     ("Motor rotor parts: NdFeB magnet arcs with dysprosium (Dy 4.5 wt%)", "ndfeb-tb-dy-magnet"),
@@ -569,7 +571,7 @@ def test_among_text(packaging: str, among: str | None) -> None:
 def test_finished_article_at_the_head(description: str, item_id: str | None) -> None:
     catalogue = ItemCatalogue.from_entries(_entries(), [
         {"term": t} for t in ("motor", "servo", "charger", "bracelet", "camera", "insert",
-                              "crown", "scanner", "toy")])
+                              "crown", "scanner", "toy", "transistor")])
     assert _id(catalogue, description) == item_id
 
 
