@@ -93,6 +93,9 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Li-ion prismatic cell 305 Wh/kg", "lithium-ion-battery-high-energy"),
         ("Dysprosium metal sputtering targets 99.9%", "dysprosium-target"),
         ("Aluminium-scandium alloy sputtering targets AlSc 30 at.%", "scandium-target"),
+        # ERP abbreviations
+        ("GE ZR INGOT 50OHM", "germanium-metal"),
+        ("SPH GRAPH 15UM 99.95", "graphite-spherical"),
         # names in other languages
         ("Blähgraphit (expandierbarer Graphit), 80 mesh", "graphite-expanded"),
         ("Tungsten karbür tozu (WC), tane boyutu 0,8 µm", "tungsten-carbide"),

@@ -144,12 +144,13 @@ INCIDENTAL = Beside(
 # Descriptions typed in capitals ("GEO2 5N", "SB 99.65 INGOT", "DY2O3/TREO>=99.5%") write the
 # formulas in capitals too. A formula with a digit, or of four letters or more, keeps its
 # meaning in capitals (GEO2, SMCO); a bare element symbol only right before a purity, a grade, a
-# form or a treatment ("SB 99.65 INGOT", "GA 4N", "TB METAL", "DY GBD"), since alone it is often
-# another word (EU, TB, GE); short compounds (GAN, GAP) never. Formulas match case-sensitively,
-# so such capitals are put back in the formula's case before the scan.
+# form or a treatment ("SB 99.65 INGOT", "GA 4N", "TB METAL", "DY GBD", "GE ZR INGOT": zone-
+# refined), since alone it is often another word (EU, TB, GE); short compounds (GAN, GAP)
+# never. Formulas match case-sensitively, so such capitals are put back in the formula's case
+# before the scan.
 _FORM_AFTER = (r"[\s-]*(?:\d{1,3}(?:[.,]\d+)?\s*%|\d{2}[.,]\d+|[2-9]N\d?(?![A-Za-z0-9])"
                r"|(?i:metal|ingots?|powders?|lumps?|granules?|beads?|shot|blocks?|pellets?"
-               r"|targets?|chips?|pieces?|bars?|rods?|diffused|diffusion|gbd)\b)")
+               r"|targets?|chips?|pieces?|bars?|rods?|diffused|diffusion|gbd|zr|zone[\s-]?refined)\b)")
 
 
 class Recaser:
