@@ -201,7 +201,8 @@ def test_a_term_holding_a_whole_exception_counts() -> None:
     for text in ("Japan Maritime Self-Defense Force (JMSDF)", "陆上自衛隊", "uso militare"):
         assert _hit(matcher, text), text
     for text in ("self-defense keychains", "graphite coatings for defence against corrosion",
-                 "fire defence equipment"):
+                 "fire defence equipment", "非军事用途，仅用于民用光纤预制棒生产",
+                 "non-military use only"):
         assert not _hit(matcher, text), text
     assert not _hit(_terms("military_use_words"), "missile-shaped novelty drink bottles")
 

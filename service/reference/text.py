@@ -11,8 +11,10 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 # Traditional forms of the characters the lists use, so 釹鐵硼, 高純鎵 and 軍用 match 钕铁硼,
 # 高纯镓 and 军用.
 TRADITIONAL = str.maketrans(
-    "鎵鍺銻鎢鏑鋱釹鐵釤釓鑥鈧釔鈥鉺銩銪鐿鈷銦鉍鉬純錠礦鱗剛輪線鋸靶鑽製廢樣品雜藏運貨軍導彈鎳銅",
-    "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜",
+    "鎵鍺銻鎢鏑鋱釹鐵釤釓鑥鈧釔鈥鉺銩銪鐿鈷銦鉍鉬純錠礦鱗剛輪線鋸靶鑽製廢樣品雜藏運貨軍導彈鎳銅"
+    "鑭鈰標識記嘜報關裝為內",
+    "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜"
+    "镧铈标识记唛报关装为内",
 )
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w%+./-]+")
@@ -69,7 +71,7 @@ def label_text(packaging: str) -> str | None:
     """What a packaging description says is written on the packages (or that the papers
     declare them as), None when it says nothing of the kind; several are joined with "; "."""
     found = [(m.group(1) or m.group(2) or m.group(3)).strip()
-             for m in _LABEL.finditer(packaging)]
+             for m in _LABEL.finditer(packaging.translate(TRADITIONAL))]
     return "; ".join(f for f in found if f) or None
 
 
