@@ -194,11 +194,10 @@ class Recaser:
 # name it misspells, as an officer would read it: a word of six letters or more that is one
 # edit (a letter added, dropped, changed, or two swapped) from exactly one word of six letters
 # or more of the items' ids ("gallium", "germanium", "carbide", ...), unless it is the genus of
-# a species' name. A word of any item name
-# ("dioxyde" of "dioxyde de germanium") is never mended, and the other elements' names and a
-# few words one letter off the ids' words ("geranium", "nitrite") count as words too, so
-# that they are left as they are, and so is a word as near to two of them ("thalium":
-# thallium or thulium?).
+# a species' name. A word of any item name ("dioxyde" of "dioxyde de germanium") is never
+# mended, and the other elements' names and a few words one letter off the ids' words
+# ("geranium", "nitrite") count as words too, so that they are left as they are, and so is a
+# word as near to two of them ("thalium": thallium or thulium?).
 _LONG_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{6,}(?![A-Za-z])")
 # A capitalised word followed by a lower-case Latin epithet is a genus of a species' name
 # ("Galium aparine", "Galium verum": bedstraws), not a misspelt element.
