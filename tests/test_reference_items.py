@@ -525,6 +525,7 @@ def test_compile_terms_for_keyword_lists() -> None:
      "ferroboron only"),
     ("sealed steel drums", None),
     ("UN-certified steel drums, labelled with product name and hazard class", None),
+    ("magnetised blocks in shielded labelled cartons with steel keeper plates", None),
     ("cartons marked with 'spare parts'", "spare parts"),
     ("裝於外包裝標注為「氧化鑭」的鐵桶內", "氧化镧"),  # traditional characters
     ("unmarked cartons", None),

@@ -198,7 +198,8 @@ def test_postal_terms_and_their_exceptions() -> None:
 
 def test_a_term_holding_a_whole_exception_counts() -> None:
     matcher = _terms("military_terms")
-    for text in ("Japan Maritime Self-Defense Force (JMSDF)", "陆上自衛隊", "uso militare"):
+    for text in ("Japan Maritime Self-Defense Force (JMSDF)", "陆上自衛隊", "uso militare",
+                 "thermal sights supplied to the armed services"):
         assert _hit(matcher, text), text
     for text in ("self-defense keychains", "graphite coatings for defence against corrosion",
                  "fire defence equipment", "非军事用途，仅用于民用光纤预制棒生产",

@@ -50,12 +50,14 @@ def normalise_quotes(text: str) -> str:
 # "declared together as tableware", "packing list shows ferroboron only", "外包装标注为锌锭",
 # "申报为瓷器": what the packages say, or the papers declare, they hold (a quoted text, or the
 # rest of the clause). "Labelled with" names the label's fields ("labelled with product name and
-# hazard class"), so only a quoted text after it is read: "marked with 'spare parts'".
+# hazard class"), so only a quoted text after it is read: "marked with 'spare parts'"; and
+# "labelled cartons" are cartons that carry a label.
 _MARKED = r"(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
 _QUOTED = r"[\"'“‘「『]([^\"'”’」』]+)"
 _LABEL = re.compile(
     _MARKED + r"\s+(?i:with)\s*[:：-]?\s*" + _QUOTED + "|"
-    r"(?:" + _MARKED + r"(?!\s+(?i:with)\b)"
+    r"(?:" + _MARKED + r"(?!\s+(?i:with|cartons?|drums?|box(?:es)?|bags?|crates?|cases?|pallets?"
+    r"|containers?|bottles?|tins?|packages?)\b)"
     r"(?:\s+(?i:as|to\s+read|reading))?\s*[:：-]?"
     r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
     r"|(?i:\b(?:packing\s+list|invoice|papers|documents?)\s+(?:shows?|states?|says|lists?)\b)"
