@@ -214,6 +214,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Germanium sulfide powder",
         "Antimony trichloride",
         "Antimony potassium tartrate",
+        # impurity limits after a list of formulas
+        "Cerium oxide polishing powder CeO2/TREO >= 99.9% (Y2O3, Dy2O3, Tb4O7 each < 10 ppm)",
         # a minor constituent of another material, and other kinds of graphite
         "Zinc concentrate (sphalerite), Zn 52%, Ge 0.01%, Ag 80 g/t",
         "Bauxite (diasporic), Al2O3 62%, SiO2 6%, Ga-bearing (Ga 60 ppm)",

@@ -131,7 +131,9 @@ INCIDENTAL = Beside(
                r"|(?:不含|无)$"
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"),
     re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
-               r"|\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
+               # a limit, also after a list of formulas: "Y2O3, Dy2O3, Tb4O7 each < 10 ppm"
+               r"|(?:\s*[,/]\s*[A-Z][A-Za-z0-9]{0,9})*(?:\s+each)?"
+               r"\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
                r"|\s*[:=]?\s*0?[.,]\d+\s*%"  # a minor constituent: "zinc concentrate, Ge 0.01%"
                r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
