@@ -72,14 +72,12 @@ _LABEL = re.compile(
 def label_text(packaging: str) -> str | None:
     """What a packaging description says is written on the packages (or that the papers
     declare them as), None when it says nothing of the kind; several are joined with "; "."""
-    found = [(m.group(1) or m.group(2) or m.group(3)).strip()
-             for m in _LABEL.finditer(packaging.translate(TRADITIONAL))]
-    return "; ".join(f for f in found if f) or None
+    return _captured(_LABEL, packaging.translate(TRADITIONAL))
 
 
 # "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles", "bags
-# stowed in the middle of the zinc concentrate bags": the other
-# goods the packages travel among or inside. Not packaging, a count or a pronoun ("split among
+# stowed in the middle of the zinc concentrate bags": the other goods the packages travel among
+# or inside. Not packaging, a count or a pronoun ("split among
 # 2 pallets", "among the drums", "inside cartons of 20"), and "crates of plywood" is what a
 # crate is made of: only the crates *inside which* the goods are, are read.
 _NOT_GOODS = (r"(?!\d|(?i:(?:pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?"
@@ -98,5 +96,11 @@ _AMONG = re.compile(
 def among_text(packaging: str) -> str | None:
     """The other goods a packaging description says the packages are packed among or inside,
     None when it names none; several are joined with "; "."""
-    found = [(m.group(1) or m.group(2)).strip() for m in _AMONG.finditer(packaging)]
+    return _captured(_AMONG, packaging)
+
+
+def _captured(pattern: re.Pattern[str], text: str) -> str | None:
+    """What each match of `pattern` captured (in whichever of its groups), joined with "; ";
+    None when nothing is captured."""
+    found = [next((g for g in m.groups() if g), "").strip() for m in pattern.finditer(text)]
     return "; ".join(f for f in found if f) or None
