@@ -214,6 +214,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Germanium sulfide powder",
         "Antimony trichloride",
         "Antimony potassium tartrate",
+        # a multiplying prefix on a compound word
+        "Antimony pentachloride SbCl5, 99%",
+        "Antimony tribromide",
+        "Gallium sesquisulfide",
         # impurity limits after a list of formulas
         "Cerium oxide polishing powder CeO2/TREO >= 99.9% (Y2O3, Dy2O3, Tb4O7 each < 10 ppm)",
         # a minor constituent of another material, and other kinds of graphite
@@ -549,6 +553,16 @@ def test_label_text(packaging: str, label: str | None) -> None:
     ("segments packed inside the motor cartons among the finished motors", "finished motors"),
     ("jumbo bags stowed in the middle of the zinc concentrate bags", "zinc concentrate bags"),
     ("sealed steel drums", None),
+    # inside other things, not inside packages
+    ("germanium bars packed inside speaker cabinets, listed as speaker parts",
+     "speaker cabinets"),
+    ("antimony powder inside drums of zinc oxide powder", "zinc oxide powder"),
+    ("ingots inside hollow steel pipes", "hollow steel pipes"),
+    ("inside padded aluminium cases", None),
+    ("bottles inside PE liners inside fibre drums", None),
+    ("sealed inside quartz ampoules under argon", None),
+    ("labels inside and outside", None),
+    ("inside drums of 25 kg", None),
 ])
 def test_among_text(packaging: str, among: str | None) -> None:
     assert among_text(packaging) == among

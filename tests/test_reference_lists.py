@@ -161,6 +161,9 @@ def test_military_terms() -> None:
         "IR-Optiken für Zielsuchköpfe militärischer Lenkflugkörper",
         "usage militaire",
         "미사일 유도용",
+        "防衛装備品向けアクチュエータ",
+        "방위산업용 적외선 광학계",
+        "Zulieferer der Wehrtechnik",
     ):
         assert _hit(pattern, text), text
     for text in CLEAN_END_USES + CLEAN_PARTIES + [
@@ -179,7 +182,7 @@ def test_military_terms() -> None:
 def test_military_use_words() -> None:
     pattern = _terms("military_use_words")
     for text in ("armour-piercing penetrators", "infrared windows for interceptor seekers",
-                 "artillery fuzes", "torpedo guidance"):
+                 "artillery fuzes", "torpedo guidance", "Wärmebildvisiere für Schützenpanzer"):
         assert _hit(pattern, text), text
     for text in CLEAN_END_USES:
         assert not _hit(pattern, text), text
@@ -221,6 +224,9 @@ def test_vague_descriptions() -> None:
         "样品",
         "合金废料",
         "陶瓷配件",
+        "Лом сплавов, разное",
+        "Rohstoffe für die Industrie",
+        "phế liệu kim loại",
     ):
         assert _hit(pattern, text), text
     for text in (
@@ -246,9 +252,14 @@ def test_concealment_terms() -> None:
         "undeclared pallets",
         "夹藏于瓷砖中",
         "与其他货物混装",
+        "mixed with zinc ingots to avoid inspection",
+        "wrapped in carbon paper to defeat x-ray",
+        "spray-painted to resemble lead ingots",
     ):
         assert _hit(pattern, text), text
-    for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates"):
+    for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates",
+                 "tamper-evident steel drums with concealed security seals",
+                 "double-bagged to avoid contamination, drums x-ray inspected"):
         assert not _hit(pattern, text), text
 
 
@@ -261,6 +272,9 @@ def test_common_commodities() -> None:
         "plastic pellets",
         "阴极铜",
         "纺织品",
+        "Đồng catốt điện phân 99,99% dạng tấm",
+        "Kupferkathoden, Grade A",
+        "медные катоды",
     ):
         assert _hit(pattern, text), text
     for text in (
@@ -269,6 +283,7 @@ def test_common_commodities() -> None:
         "Lanthanum oxide",
         "Metal samples for testing",
         "Alloy scrap",
+        "QUARTZ FOCUS RING 300MM ETCH CHAMBER P/N QFR-300-7",
     ):
         assert not _hit(pattern, text), text
 

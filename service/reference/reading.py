@@ -21,6 +21,8 @@ _FORMS = ("powders?|wafers?|ingots?|substrates?|crystals?|targets?|granules?|pel
           "|blocks?|bars?|rods?|sheets?|plates?|foils?|wires?|epi|epitaxial|boules?|magnets?"
           "|segments?|arcs?|grade")
 _ENDS_IN_FORM = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS})$")
+# The prefixes that multiply a compound word ("trichloride", "pentafluoride", "sesquioxide").
+_MULTIPLIERS = "(?:mono|di|tri|tetra|penta|hexa|hepta|octa|sesqui)?"
 # Words that end the run between a material's name and an article's noun: prepositions, and
 # the forms.
 _NOT_BETWEEN = f"for|of|in|on|to|with|and|or|used|as|{_FORMS}"
@@ -39,9 +41,11 @@ class Beside:
 
     @classmethod
     def words(cls, words: Sequence[str]) -> Beside:
-        """Any of `words`: a Latin word apart from the name (by a space or hyphen, or none), a
+        """Any of `words`: a Latin word apart from the name (by a space or hyphen, or none),
+        also with a multiplying prefix ("chloride" stands for "pentachloride" too), or a
         Chinese word joined to it."""
         latin = "|".join(re.escape(w) for w in words if not is_cjk(w))
+        latin = f"{_MULTIPLIERS}(?:{latin})" if latin else ""
         cjk = "|".join(re.escape(w) for w in words if is_cjk(w))
         before = [f"(?<![A-Za-z])(?i:{latin})[\\s()\\[\\]-]*" if latin else "", cjk]
         after = [f"[\\s-]*(?i:{latin})(?![A-Za-z])" if latin else "", cjk]

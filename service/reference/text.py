@@ -76,19 +76,29 @@ def label_text(packaging: str) -> str | None:
 
 
 # "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles", "bags
-# stowed in the middle of the zinc concentrate bags": the other goods the packages travel among
-# or inside. Not packaging, a count or a pronoun ("split among
-# 2 pallets", "among the drums", "inside cartons of 20"), and "crates of plywood" is what a
-# crate is made of: only the crates *inside which* the goods are, are read.
-_NOT_GOODS = (r"(?!\d|(?i:(?:pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?"
-              r"|packages?|parcels?|cases?|layers?|foam|dunnage|bins?|totes?|jars?|bottles?|tins?"
-              r"|cans?|bales?|bundles?|shipments?|consignments?|loads?|lots?|them|these|those"
-              r"|the|which|its|their)\b))")
+# stowed in the middle of the zinc concentrate bags", "bars packed inside speaker cabinets": the
+# other goods the packages travel among or inside. Not packaging, a count or a pronoun ("split
+# among 2 pallets", "among the drums", "inside cartons of 20", "inside padded aluminium cases"),
+# and "crates of plywood" is what a crate is made of: only the crates *inside which* the goods
+# are, are read.
+_PACKAGES = (r"pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?|packages?"
+             r"|parcels?|cases?|layers?|foam|dunnage|bins?|totes?|jars?|bottles?|tins?|cans?"
+             r"|bales?|bundles?|pails?|buckets?|kegs?|barrels?|pouch(?:es)?|vials?|ampoules?"
+             r"|ampules?|flasks?|cylinders?|canisters?|ibcs?|envelopes?|sleeves?|liners?|film"
+             r"|foil|wrap(?:ping)?|trays?|cassettes?|carriers?|packaging|packing|warehouse"
+             r"|vessel|hold|truck|trailer|van|aircraft|ship|reefer|tank|argon|nitrogen|vacuum")
+_NOT_GOODS = (rf"(?!\d|(?i:(?:{_PACKAGES}|shipments?|consignments?|loads?|lots?|same|them"
+              r"|these|those|the|which|its|their|each|every|all|both|and|or|out|outside|with|as)"
+              r"\b))")
 _AMONG = re.compile(
     r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of)\s+(?:the\s+)?+)" + _NOT_GOODS
     + r"([^,;.()]+)"
     r"|(?i:\b(?:inside|within)\s+(?:the\s+)?(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
-    r"|pallets?|containers?)\s+of\s+(?:the\s+)?+)" + _NOT_GOODS + r"([^,;.()]+)"
+    r"|pallets?|containers?|drums?|sacks?|bags?|stacks?)\s+of\s+(?:the\s+)?+)" + _NOT_GOODS
+    + r"([^,;.()]+)"
+    # inside other things, where the clause names no package at all
+    + rf"|(?i:\binside\s+(?:the\s+)?+)(?![^,;.()]*\b(?i:{_PACKAGES})\b)" + _NOT_GOODS
+    + r"([^,;.()]+)"
 )
 
 
