@@ -99,6 +99,13 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         # names in other languages
         ("Blähgraphit (expandierbarer Graphit), 80 mesh", "graphite-expanded"),
         ("Tungsten karbür tozu (WC), tane boyutu 0,8 µm", "tungsten-carbide"),
+        ("Gálio metálico 4N", "gallium-metal"),
+        ("Kim loại gali 99,99%", "gallium-metal"),
+        ("Grafito natural en escamas +100 mallas", "graphite-natural-flake"),
+        ("鱗片状黒鉛 -100 mesh", "graphite-natural-flake"),
+        ("Parawolframate d'ammonium (APT)", "tungsten-apt"),
+        ("Disprosio metálico 99,5%", "dysprosium-metal"),
+        ("Диспрозий металлический", "dysprosium-metal"),
         # an element symbol standing apart from a formula
         ("gallium (Ga) 99.99% ingots", "gallium-metal"),
         ("Ge/Ga scrap", "germanium-metal"),
@@ -224,6 +231,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Zinc concentrate (sphalerite), Zn 52%, Ge 0.01%, Ag 80 g/t",
         "Bauxite (diasporic), Al2O3 62%, SiO2 6%, Ga-bearing (Ga 60 ppm)",
         "Amorphous (microcrystalline) natural graphite lumps, fixed carbon 80%",
+        "Graphite naturel amorphe, carbone fixe 80 %",
         # a genus and its species' epithet: a herb, not a misspelt element
         "Dried herb Galium aparine (cleavers), cut and sifted",
         "Galium verum (lady's bedstraw), dried flowering tops",
@@ -274,6 +282,13 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("NdFeB magnets, without terbium", False),
         ("钕铁硼磁铁 N52", False),
         ("钕铁硼磁铁 不含镝", False),
+        # negations and element names in other languages
+        ("Imanes de NdFeB sin disprosio", False),
+        ("NdFeB-Magnete, Dy-frei", False),
+        ("Aimants NdFeB sans dysprosium", False),
+        ("ネオジム磁石 NdFeB ジスプロシウムフリー", False),
+        ("Imanes de NdFeB con disprosio", True),
+        ("NdFeB magnets N52, SEM checked, Dy 2%", True),
         ("NdFeB magnets with terbium", True),
         ("Neodymium magnets, Dy-diffused", True),
         ("LFP cathode material, 2.6 g/cm3, 158 mAh/g", True),

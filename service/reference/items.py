@@ -194,17 +194,20 @@ _OTHER_STRENGTH = re.compile(r"(?i:compressive|compression|tensile|yield|shear|i
 _DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
 _CAPACITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mah\s*/\s*g)(?![A-Za-z])")
 _ENERGY_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:wh\s*/\s*kg)(?![A-Za-z])")
-# A negation governs the rest of its clause: "without Dy or Tb", "free of Dy and Tb", "不含镝、铽".
-# "No." followed by a number is a grade or item number, not a negation.
+# A negation governs the rest of its clause: "without Dy or Tb", "free of Dy and Tb", "不含镝、铽",
+# "sin disprosio", "ohne Dy". "No." followed by a number is a grade or item number, not a
+# negation, and "SEM" in capitals is a microscope, not Portuguese "without".
 _NEGATED_BEFORE = re.compile(
-    r"(?i:\b(?:no(?!\.?\s*\d)|not|without|zero|free\s+of|excluding|exclusive\s+of)\b)"
+    r"(?i:\b(?:no(?!\.?\s*\d)|not|without|zero|free\s+of|excluding|exclusive\s+of|sin|sans"
+    r"|ohne|senza|frei\s+von|libre\s+de|exento\s+de|без)\b)|\b(?-i:sem)\b"
     r"|(?:不含|无|不添加|未添加)"
 )
 # "non-Dy", "非镝": a prefix negates only the name right after it.
 _NEGATED_PREFIX = re.compile(r"(?i:\bnon[\s-]*)$|非$")
 # "Dy-free", "Dy/Tb free", "Dy and Tb free", "Dy: 0%", "Dy content nil"
 _NEGATED_AFTER = re.compile(
-    r"^(?i:(?:\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*free\b)"
+    r"^(?i:(?:\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*(?:free|frei)\b)"
+    r"|^\s*(?:フリー|なし|不使用|프리|없음)"
     r"|^(?i:\s*(?:content\s*)?[:=]?\s*(?:0(?:\.0+)?\s*%|nil\b|none\b))"
     r"|^(?:(?:[/、,和及与]\s*[\u4e00-\u9fff]{1,2})*-?free)"
 )
