@@ -191,7 +191,9 @@ def test_military_use_words() -> None:
 def test_postal_terms_and_their_exceptions() -> None:
     matcher = _terms("postal_terms")
     for text in ("5 kg bottles in DHL Express parcels", "sent by courier", "EMS parcels",
-                 "courier bags in separate cartons; shipped by courier", "国际快递小包"):
+                 "courier bags in separate cartons; shipped by courier", "国际快递小包",
+                 "colis postaux", "Postpaket", "почтовые посылки", "우체국 국제특송",
+                 "Yanwen tracked packet"):
         assert _hit(matcher, text), text
     for text in ("terbium oxide in sealed steel drums; courier bags in separate cartons",
                  "printed mailing bags on pallets", "快递袋 in cartons",
@@ -341,10 +343,24 @@ def test_forwarder_name_terms() -> None:
         ("吉布提", "DJ"),
         ("中國", "CN"),
         ("ＭＡＬＡＹＳＩＡ", "MY"),
+        # hub ports, UN/LOCODEs and a place followed by its country
+        ("Tanjung Pelepas", "MY"),
+        ("巴生港", "MY"),
+        ("SGSIN", "SG"),
+        ("HK HKG", "HK"),
+        ("AEJEA", "AE"),
+        ("Dubai, AE", "AE"),
+        ("Rotterdam, Netherlands", "NL"),
+        ("Korea, Republic of", "KR"),
     ],
 )
 def test_country_aliases(alias: str, code: str) -> None:
     assert to_alpha2(alias) == code
+
+
+@pytest.mark.parametrize("text", ["sgsin", "ZZABC", "Foo, Bar", "Hamburg, Atlantis", "ABC"])
+def test_unknown_countries(text: str) -> None:
+    assert to_alpha2(text) is None
 
 
 def test_country_alias_table_is_consistent() -> None:

@@ -16,7 +16,7 @@ from ..reference.hs import canonical_hs
 def _country(value: str) -> str:
     if to_alpha2(value) is None:
         raise ValueError(f"unknown country {value!r}: use ISO 3166-1 alpha-2 (e.g. 'MY'), "
-                         "alpha-3, or an English or Chinese name")
+                         "alpha-3, a UN/LOCODE (e.g. 'SGSIN') or a name")
     return value
 
 

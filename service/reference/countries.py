@@ -84,13 +84,24 @@ def _squashed() -> dict[str, str]:
 ALPHA2 = frozenset(country.alpha_2 for country in pycountry.countries)
 
 
+# A UN/LOCODE ("SGSIN", "AE JEA"), written in capitals: its first two letters are the country.
+_LOCODE = re.compile(r"\s*([A-Z]{2})\s?[A-Z2-9]{3}\s*")
+
+
 @lru_cache(maxsize=8192)  # bounded: it sees every country text submitted, valid or not
 def to_alpha2(value: str) -> str | None:
-    """The alpha-2 code for a code, name, alias or Chinese name; None when unknown."""
+    """The alpha-2 code for a code, name, alias or Chinese name, a UN/LOCODE, or a place
+    followed by its country ("Dubai, AE", "Rotterdam, Netherlands"); None when unknown."""
     folded = fold(value)
     found = _index().get(folded)
     if found is None and not (len(folded) <= 3 and folded.isalpha()):
         found = _squashed().get(_squash(value))
+    if found is None and (locode := _LOCODE.fullmatch(value)) and locode[1] in ALPHA2:
+        found = locode[1]
+    if found is None and "," in value:
+        place, _, country = value.rpartition(",")
+        if place.strip() and "," not in place:
+            found = to_alpha2(country)
     return found
 
 
