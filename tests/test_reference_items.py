@@ -223,6 +223,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Antimony potassium tartrate",
         # a multiplying prefix on a compound word
         "Antimony pentachloride SbCl5, 99%",
+        "Organic germanium Ge-132 (bis-carboxyethyl germanium sesquioxide) powder 99%",
         "Antimony tribromide",
         "Gallium sesquisulfide",
         # impurity limits after a list of formulas
@@ -265,6 +266,9 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("Stibine 99.999%", False),  # hydride only above 99.999 %
         ("Stibine 99.9999%", True),
         ("Artificial graphite blocks 99.95%, 35 MPa, 1.85 g/cm3", True),
+        # an ash limit is no impurity list: the graphite is still the goods
+        ("Fine-grain artificial graphite, ash < 20 ppm (99.998%), flexural 60 MPa, density "
+         "1.90 g/cm3", True),
         ("Artificial graphite blocks 99.95%", True),  # strength and density unstated
         # a compressive strength is not the flexural strength
         ("Isostatic graphite 99.99%, 1.78 g/cm3, compressive strength 85 MPa, flexural strength"
@@ -577,6 +581,9 @@ def test_label_text(packaging: str, label: str | None) -> None:
     ("bottles inside PE liners inside fibre drums", None),
     ("sealed inside quartz ampoules under argon", None),
     ("labels inside and outside", None),
+    ("germanium bars packed in between the zinc ingots in the same bundles",
+     "zinc ingots in the same bundles"),
+    ("separators in between layers", None),
     ("inside drums of 25 kg", None),
 ])
 def test_among_text(packaging: str, among: str | None) -> None:

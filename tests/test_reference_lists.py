@@ -257,6 +257,7 @@ def test_concealment_terms() -> None:
         "mixed with zinc ingots to avoid inspection",
         "wrapped in carbon paper to defeat x-ray",
         "spray-painted to resemble lead ingots",
+        "GE INGOTS INSIDE ZN INGOT BUNDLES SAME STRAPPING NO SEP MARKS",
     ):
         assert _hit(pattern, text), text
     for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates",
@@ -286,6 +287,7 @@ def test_common_commodities() -> None:
         "Metal samples for testing",
         "Alloy scrap",
         "QUARTZ FOCUS RING 300MM ETCH CHAMBER P/N QFR-300-7",
+        "Trimethylgallium (TMGa) 6N, electronic grade, in steel bubblers",
     ):
         assert not _hit(pattern, text), text
 

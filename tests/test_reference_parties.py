@@ -33,6 +33,7 @@ def matcher() -> PartyMatcher:
         ("Raytheon Missiles and Defense", "US", "Raytheon Missiles & Defense"),
         ("RAYTHEON MISSILES & DEFENSE CO.", "US", "Raytheon Missiles & Defense"),
         ("Raytheon Missiles & Defence Inc", None, "Raytheon Missiles & Defense"),
+        ("Raytheon M&D", "US", "Raytheon Missiles & Defense"),
         ("Lockheed Martin", "US", "Lockheed Martin Corporation"),
         ("Lockheed Martin Corporation", "United States", "Lockheed Martin Corporation"),
         ("LOCKHEED-MARTIN CORP.", "USA", "Lockheed Martin Corporation"),
@@ -162,6 +163,12 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     ("Guangxi Huaxin Metals Co., Ltd.", "Guangxi Huaxin Metals", True),  # no form: name alone
     ("Straits Metals Pte Ltd", "Straits Metals Ltd", True),
     ("Acme Inc.", "Acme Corporation", True),
+    # a legal form written out is the form
+    ("Nordic Cells Aktiebolag", "Nordic Cells AB", True),
+    ("Kanto Optics Kabushiki Kaisha", "Kanto Optics KK", True),
+    ("Vektor Halbleiter Gesellschaft mit beschränkter Haftung", "Vektor Halbleiter GmbH", True),
+    ("Straits Metals Sendirian Berhad", "Straits Metals Sdn Bhd", True),
+    ("Kessler Sensorik Aktiengesellschaft", "Kessler Sensorik GmbH", False),
     # two legal forms are two companies
     ("Kessler Sensorik AG", "Kessler Sensorik GmbH", False),
     ("Kessler Sensorik GmbH & Co. KG", "Kessler Sensorik GmbH", False),

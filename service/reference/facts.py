@@ -85,6 +85,9 @@ class PartyFacts:
     match_alias: str | None
     match_score: float | None
     restricted_military: bool
+    # The submitted field holding the name: a document's parties are named by `issued_to`,
+    # `issued_by` or `end_user`.
+    name_field: str = "name"
 
     SUBMITTED: ClassVar[dict[str, str]] = {
         "role": "",
@@ -96,7 +99,8 @@ class PartyFacts:
         why = (f"matches {self.restricted_name!r} on the {self.restricted_list} "
                f"(alias {self.match_alias!r}, score {self.match_score})" if self.restricted
                else f"{self.role}, {self.kind}, {self.country}")
-        return construct(Evidence, path=f"{self.path}.name", value=self.name, why=why)
+        return construct(Evidence, path=f"{self.path}.{self.name_field}", value=self.name,
+                         why=why)
 
 
 @dataclass(slots=True)

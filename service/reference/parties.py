@@ -49,10 +49,25 @@ _LEGAL = frozenset((
     "llc", "lc", "lp", "llp", "plc", "pllc", "gmbh", "mbh", "ag", "kg", "kgaa", "sa", "sas", "sarl",
     "srl", "spa", "bv", "nv", "ab", "as", "asa", "oy", "oyj", "aps", "kk", "yk", "jsc", "ojsc",
     "pjsc", "ooo", "zao", "sdn", "bhd", "pte", "pty", "pvt", "private", "tbk", "nl", "sl", "sau",
-    "sae", "cv", "se",
+    "sae", "cv", "se", "aktiebolag", "aktiengesellschaft", "kabushikigaisha", "osakeyhtiö",
+    "osakeyhtio", "aksjeselskap", "aktieselskab", "berhad",
 ))
 # fmt: on
-_PARTNERSHIP = ("limited", "partnership")
+# Legal forms written out in words, as the form they spell.
+_PHRASES = {
+    ("limited", "partnership"): "lp",
+    ("kabushiki", "kaisha"): "kk",
+    ("yugen", "kaisha"): "yk",
+    ("sendirian", "berhad"): "bhd",
+    ("societe", "anonyme"): "sa", ("société", "anonyme"): "sa",
+    ("sociedad", "anonima"): "sa", ("sociedad", "anónima"): "sa",
+    ("societa", "per", "azioni"): "spa", ("società", "per", "azioni"): "spa",
+    ("besloten", "vennootschap"): "bv",
+    ("naamloze", "vennootschap"): "nv",
+    ("gesellschaft", "mit", "beschrankter", "haftung"): "gmbh",
+    ("gesellschaft", "mit", "beschränkter", "haftung"): "gmbh",
+}
+_PHRASE_LENGTHS = sorted({len(p) for p in _PHRASES}, reverse=True)
 _DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -60,7 +75,9 @@ _NON_WORD = re.compile(r"[\W_]+")
 # Legal forms that name the same kind of company, as one form (co and company name none).
 _SAME_FORM = {"limited": "ltd", "incorporated": "corp", "inc": "corp", "corporation": "corp",
               "mbh": "gmbh", "kgaa": "kg", "oyj": "oy", "ojsc": "jsc", "pjsc": "jsc",
-              "sdn": "bhd"}
+              "sdn": "bhd", "berhad": "bhd", "aktiebolag": "ab", "aktiengesellschaft": "ag",
+              "kabushikigaisha": "kk", "osakeyhtiö": "oy", "osakeyhtio": "oy",
+              "aksjeselskap": "as", "aktieselskab": "as"}
 _NO_FORM = frozenset(("co", "company", "companies"))
 
 
@@ -95,9 +112,11 @@ def _split_name(name: str) -> tuple[str, frozenset[str]]:
         words = words[1:]
     forms: set[str] = set()
     while len(words) > 1:
-        if tuple(words[-2:]) == _PARTNERSHIP:
-            words = words[:-2]
-            forms.add("lp")
+        phrase = next((n for n in _PHRASE_LENGTHS
+                       if len(words) > n and tuple(words[-n:]) in _PHRASES), 0)
+        if phrase:
+            forms.add(_PHRASES[tuple(words[-phrase:])])
+            words = words[:-phrase]
         elif words[-1] in _LEGAL:
             if words[-1] not in _NO_FORM:
                 forms.add(_SAME_FORM.get(words[-1], words[-1]))

@@ -21,6 +21,8 @@ _FORMS = ("powders?|wafers?|ingots?|substrates?|crystals?|targets?|granules?|pel
           "|blocks?|bars?|rods?|sheets?|plates?|foils?|wires?|epi|epitaxial|boules?|magnets?"
           "|segments?|arcs?|grade")
 _ENDS_IN_FORM = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS})$")
+# A chemical formula as a token: elements and their counts, in its own capitals ("Dy2O3", "Fe").
+_FORMULA = r"(?-i:(?:[A-Z][a-z]?\d*)+)(?![A-Za-z])"
 # The prefixes that multiply a compound word ("trichloride", "pentafluoride", "sesquioxide").
 _MULTIPLIERS = "(?:mono|di|tri|tetra|penta|hexa|hepta|octa|sesqui)?"
 # Words that end the run between a material's name and an article's noun: prepositions, and
@@ -135,8 +137,9 @@ INCIDENTAL = Beside(
                r"|(?:不含|无)$"
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"),
     re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
-               # a limit, also after a list of formulas: "Y2O3, Dy2O3, Tb4O7 each < 10 ppm"
-               r"|(?:\s*[,/]\s*[A-Z][A-Za-z0-9]{0,9})*(?:\s+each)?"
+               # a limit, also after a list of formulas: "Sb/As/Pb < 5 ppm", "Y2O3, Dy2O3, Tb4O7
+               # each < 10 ppm" (not "graphite, ash < 20 ppm": a comma list needs its "each")
+               rf"|(?:(?:\s*/\s*{_FORMULA})+|(?:\s*[,/]\s*{_FORMULA})*\s+each)?"
                r"\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
                r"|\s*[:=]?\s*0?[.,]\d+\s*%"  # a minor constituent: "zinc concentrate, Ge 0.01%"

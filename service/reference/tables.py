@@ -57,8 +57,7 @@ class ReferenceTables:
     named: Callable[[str, str], ControlledItem | None] = field(init=False, repr=False)
     mentioned: Callable[[str], ControlledItem | None] = field(init=False, repr=False)
     party_match: Callable[[str, str], PartyMatch | None] = field(init=False, repr=False)
-    party_facts: Callable[[str, str, str, str, str], PartyFacts] = field(init=False,
-                                                                       repr=False)
+    party_facts: Callable[..., PartyFacts] = field(init=False, repr=False)
     _good_facts: Callable[..., GoodFacts] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -134,6 +133,15 @@ class ReferenceTables:
             ("notify_party", notify), ("forwarder", forwarder)) if p is not None]
         parties += [party_facts("intermediate_consignee", f"intermediate_consignees[{i}]",
                                 p.name, p.country, p.kind) for i, p in enumerate(intermediates)]
+        # The parties the papers name (the buyer on an invoice, the issuer of an end-user
+        # certificate) are screened against the lists too, though they have no role of their own.
+        named = [party_facts(f"{role} the {d.type.replace('_', ' ')}", f"documents[{i}]",
+                             name, "", "unknown", name_field)
+                 for i, d in enumerate(raw_documents) if d.type != LICENCE
+                 for name_field, role, name in (("issued_to", "buyer on", d.issued_to),
+                                                ("issued_by", "issuer of", d.issued_by),
+                                                ("end_user", "end user on", d.end_user))
+                 if name]
         facts = Facts(
             reference=shipment.reference, ship_date=shipment.ship_date, as_of=as_of,
             exporter=exporter, consignee=consignee, end_user=end_user, notify_party=notify,
@@ -143,7 +151,8 @@ class ReferenceTables:
             declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
             packaging_label=label_text(shipment.packaging) if shipment.packaging else None,
             packaging_among=among_text(shipment.packaging) if shipment.packaging else None,
-            parties=parties, restricted_parties=[p for p in parties if p.restricted],
+            parties=parties,
+            restricted_parties=[p for p in (*parties, *named) if p.restricted],
             end_user_country=end_user_country,
             destination_countries=destinations,
             licences=[d for d in documents if d.type == LICENCE],
@@ -209,10 +218,11 @@ class ReferenceTables:
                               and (issued is None or issued <= as_of)
                               for until, issued in covering))
 
-    def _party(self, role: str, path: str, name: str, country: str, kind: str) -> PartyFacts:
+    def _party(self, role: str, path: str, name: str, country: str, kind: str,
+               name_field: str = "name") -> PartyFacts:
         match = self.party_match(name, country)
         return PartyFacts(
-            role=role, path=path, name=name, country=country, kind=kind,
+            role=role, path=path, name=name, country=country, kind=kind, name_field=name_field,
             restricted=match is not None,
             restricted_list=match.list_name if match else None,
             restricted_name=match.name if match else None,

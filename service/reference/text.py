@@ -76,11 +76,11 @@ def label_text(packaging: str) -> str | None:
 
 
 # "wafer boxes among PV modules", "bags packed inside crates of porcelain floor tiles", "bags
-# stowed in the middle of the zinc concentrate bags", "bars packed inside speaker cabinets": the
-# other goods the packages travel among or inside. Not packaging, a count or a pronoun ("split
-# among 2 pallets", "among the drums", "inside cartons of 20", "inside padded aluminium cases"),
-# and "crates of plywood" is what a crate is made of: only the crates *inside which* the goods
-# are, are read.
+# stowed in the middle of the zinc concentrate bags", "bars packed inside speaker cabinets",
+# "bars packed in between the zinc ingots": the other goods the packages travel among or inside.
+# Not packaging, a count or a pronoun ("split among 2 pallets", "among the drums", "inside
+# cartons of 20", "inside padded aluminium cases"), and "crates of plywood" is what a crate is
+# made of: only the crates *inside which* the goods are, are read.
 _PACKAGES = (r"pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?|packages?"
              r"|parcels?|cases?|layers?|foam|dunnage|bins?|totes?|jars?|bottles?|tins?|cans?"
              r"|bales?|bundles?|pails?|buckets?|kegs?|barrels?|pouch(?:es)?|vials?|ampoules?"
@@ -91,7 +91,8 @@ _NOT_GOODS = (rf"(?!\d|(?i:(?:{_PACKAGES}|shipments?|consignments?|loads?|lots?|
               r"|these|those|the|which|its|their|each|every|all|both|and|or|out|outside|with|as)"
               r"\b))")
 _AMONG = re.compile(
-    r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of)\s+(?:the\s+)?+)" + _NOT_GOODS
+    r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of|in\s+between)\s+(?:the\s+)?+)"
+    + _NOT_GOODS
     + r"([^,;.()]+)"
     r"|(?i:\b(?:inside|within)\s+(?:the\s+)?(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
     r"|pallets?|containers?|drums?|sacks?|bags?|stacks?)\s+of\s+(?:the\s+)?+)" + _NOT_GOODS
