@@ -224,6 +224,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         # a multiplying prefix on a compound word
         "Antimony pentachloride SbCl5, 99%",
         "Organic germanium Ge-132 (bis-carboxyethyl germanium sesquioxide) powder 99%",
+        # a minor constituent, what the goods are for, a laboratory standard
+        "Lead-antimony alloy ingots PbSb2.5 (Pb 97.4 %, Sb 2.5 %, As/Sn trace) for battery grids",
+        "MOCVD reactor spare part: SiC-coated wafer carrier (satellite disc), for GaN LED epitaxy"
+        " tools",
         "Antimony tribromide",
         "Gallium sesquisulfide",
         # impurity limits after a list of formulas
@@ -584,6 +588,7 @@ def test_label_text(packaging: str, label: str | None) -> None:
     ("germanium bars packed in between the zinc ingots in the same bundles",
      "zinc ingots in the same bundles"),
     ("separators in between layers", None),
+    ("ingots stacked among bundles of ordinary lead pigs", "ordinary lead pigs"),
     ("inside drums of 25 kg", None),
 ])
 def test_among_text(packaging: str, among: str | None) -> None:
@@ -603,6 +608,8 @@ def test_among_text(packaging: str, among: str | None) -> None:
     ("PET/CT scanner system, whole-body, with LYSO (lutetium-yttrium oxyorthosilicate) crystals",
      None),
     ("GaN-on-Si power HEMT transistors, 650 V / 30 A, TO-247 package", None),
+    ("ICP-MS multi-element calibration standard, 10 mg/L each of Ga, Ge, In, Sb in 5 % HNO3",
+     None),
     # no article at the head: a noun before a form or a generic word, or after the head
     ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
     ("Motor rotor parts: NdFeB magnet arcs with dysprosium (Dy 4.5 wt%)", "ndfeb-tb-dy-magnet"),
@@ -614,7 +621,7 @@ def test_among_text(packaging: str, among: str | None) -> None:
 def test_finished_article_at_the_head(description: str, item_id: str | None) -> None:
     catalogue = ItemCatalogue.from_entries(_entries(), [
         {"term": t} for t in ("motor", "servo", "charger", "bracelet", "camera", "insert",
-                              "crown", "scanner", "toy", "transistor")])
+                              "crown", "scanner", "toy", "transistor", "calibration standard")])
     assert _id(catalogue, description) == item_id
 
 

@@ -228,6 +228,7 @@ def test_vague_descriptions() -> None:
         "陶瓷配件",
         "Лом сплавов, разное",
         "Rohstoffe für die Industrie",
+        "Articles as per HS 8110.10, see contract annex",
         "phế liệu kim loại",
     ):
         assert _hit(pattern, text), text
@@ -261,6 +262,7 @@ def test_concealment_terms() -> None:
     ):
         assert _hit(pattern, text), text
     for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates",
+                 "magnetically shielded wooden crates, labelled as permanent magnets",
                  "tamper-evident steel drums with concealed security seals",
                  "double-bagged to avoid contamination, drums x-ray inspected"):
         assert not _hit(pattern, text), text
@@ -288,6 +290,7 @@ def test_common_commodities() -> None:
         "Alloy scrap",
         "QUARTZ FOCUS RING 300MM ETCH CHAMBER P/N QFR-300-7",
         "Trimethylgallium (TMGa) 6N, electronic grade, in steel bubblers",
+        "Copper sputtering target 6N, bonded to backing plate",
     ):
         assert not _hit(pattern, text), text
 

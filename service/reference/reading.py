@@ -127,22 +127,26 @@ class ArticleHead:
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of
 # germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm"), as a finish or
 # dopant of other goods ("tungsten-carbide-tipped saw blades") or as a symbol inside a larger
-# formula ("Cu(In,Ga)Se2", the absorber of CIGS solar modules; "Ga(NO3)3") does not name the
-# goods.
+# formula ("Cu(In,Ga)Se2", the absorber of CIGS solar modules; "Ga(NO3)3"), as a minor constituent
+# ("Pb 97.4 %, Sb 2.5 %") or as what the goods are for ("wafer carrier for GaN LED epitaxy
+# tools") does not name the goods.
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
 INCIDENTAL = Beside(
     re.compile(r"(?i:\b(?:free\s+of|without|no|non|sans|ohne|frei\s+von|sin|libre\s+de|без)"
                r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
                r"|(?:不含|无)$"
-               r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"),
+               r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
+               # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
+               r"|(?i:\bfor\s+(?:[\w'’-]+\s+){0,2})$"),
     re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
                # a limit, also after a list of formulas: "Sb/As/Pb < 5 ppm", "Y2O3, Dy2O3, Tb4O7
                # each < 10 ppm" (not "graphite, ash < 20 ppm": a comma list needs its "each")
                rf"|(?:(?:\s*/\s*{_FORMULA})+|(?:\s*[,/]\s*{_FORMULA})*\s+each)?"
                r"\s*[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under)\s*\d[\d.]*\s*(?:ppm|ppb|%)"
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
-               r"|\s*[:=]?\s*0?[.,]\d+\s*%"  # a minor constituent: "zinc concentrate, Ge 0.01%"
+               # a minor constituent: "zinc concentrate, Ge 0.01%", "Pb 97.4 %, Sb 2.5 %"
+               r"|\s*[:=]?\s*(?:\d(?:[.,]\d+)?|[.,]\d+)\s*%"
                r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
                # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"

@@ -94,7 +94,8 @@ _AMONG = re.compile(
     r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of|in\s+between)\s+(?:the\s+)?+)"
     + _NOT_GOODS
     + r"([^,;.()]+)"
-    r"|(?i:\b(?:inside|within)\s+(?:the\s+)?(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
+    r"|(?i:\b(?:inside|within|among(?:st)?|amid(?:st)?|in\s+between)\s+(?:the\s+)?"
+    r"(?:crates?|cartons?|boxes|cases?|bundles?|bales?"
     r"|pallets?|containers?|drums?|sacks?|bags?|stacks?)\s+of\s+(?:the\s+)?+)" + _NOT_GOODS
     + r"([^,;.()]+)"
     # inside other things, where the clause names no package at all
