@@ -147,6 +147,8 @@ INCIDENTAL = Beside(
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
                # a minor constituent: "zinc concentrate, Ge 0.01%", "Pb 97.4 %, Sb 2.5 %"
                r"|\s*[:=]?\s*(?:\d(?:[.,]\d+)?|[.,]\d+)\s*%"
+               # the assay of an ore or a mixture, after a formula: "tungsten concentrate WO3 65%"
+               r"|(?<=\d)\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*%"
                r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
                # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"
