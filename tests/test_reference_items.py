@@ -106,6 +106,10 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Parawolframate d'ammonium (APT)", "tungsten-apt"),
         ("Disprosio metálico 99,5%", "dysprosium-metal"),
         ("Диспрозий металлический", "dysprosium-metal"),
+        ("Gali kim loại 99,99%", "gallium-metal"),
+        ("كربيد التنغستن WC مسحوق", "tungsten-carbide"),
+        ("Grafite esférico para anodo de baterias", "graphite-spherical"),
+        ("خام الأنتيمون (ستيبنيت) مركز، محتوى Sb 60%", "antimony-ore"),
         # an element symbol standing apart from a formula
         ("gallium (Ga) 99.99% ingots", "gallium-metal"),
         ("Ge/Ga scrap", "germanium-metal"),
@@ -253,6 +257,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "三氯化锑",
         "锑酸钠",
         "锗酸铋晶体",
+        "锗石能量手链（保健饰品，非金属锗）２０００件",
+        "Ácido gálico 98% grau farmacêutico (não contém gálio)",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
@@ -299,6 +305,9 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("Aimants NdFeB sans dysprosium", False),
         ("ネオジム磁石 NdFeB ジスプロシウムフリー", False),
         ("Imanes de NdFeB con disprosio", True),
+        ("مغناطيس نيوديميوم NdFeB يحتوي على الديسبروسيوم", True),
+        ("แม่เหล็กนีโอไดเมียม NdFeB เกรด N52 (ไม่มีดิสโพรเซียม/เทอร์เบียม)", False),
+        ("NdFeB mıknatıs, disprosyum katkılı", True),
         ("NdFeB magnets N52, SEM checked, Dy 2%", True),
         ("NdFeB magnets with terbium", True),
         ("Neodymium magnets, Dy-diffused", True),

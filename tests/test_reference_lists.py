@@ -164,6 +164,9 @@ def test_military_terms() -> None:
         "防衛装備品向けアクチュエータ",
         "방위산업용 적외선 광학계",
         "Zulieferer der Wehrtechnik",
+        "Askeri insansız hava aracı motorları",
+        "مكونات رؤوس الصواريخ للاستخدام العسكري",
+        "thiết bị quốc phòng",
     ):
         assert _hit(pattern, text), text
     for text in CLEAN_END_USES + CLEAN_PARTIES + [
@@ -193,7 +196,7 @@ def test_postal_terms_and_their_exceptions() -> None:
     for text in ("5 kg bottles in DHL Express parcels", "sent by courier", "EMS parcels",
                  "courier bags in separate cartons; shipped by courier", "国际快递小包",
                  "colis postaux", "Postpaket", "почтовые посылки", "우체국 국제특송",
-                 "Yanwen tracked packet"):
+                 "Yanwen tracked packet", "Hộp wafer trong bưu kiện EMS"):
         assert _hit(matcher, text), text
     for text in ("terbium oxide in sealed steel drums; courier bags in separate cartons",
                  "printed mailing bags on pallets", "快递袋 in cartons",
@@ -230,6 +233,7 @@ def test_vague_descriptions() -> None:
         "Rohstoffe für die Industrie",
         "Articles as per HS 8110.10, see contract annex",
         "phế liệu kim loại",
+        "Próbki metali do badań",
     ):
         assert _hit(pattern, text), text
     for text in (
@@ -259,6 +263,9 @@ def test_concealment_terms() -> None:
         "wrapped in carbon paper to defeat x-ray",
         "spray-painted to resemble lead ingots",
         "GE INGOTS INSIDE ZN INGOT BUNDLES SAME STRAPPING NO SEP MARKS",
+        "藏於陶瓷花瓶夾層內，外箱標示為工藝品",  # traditional characters
+        "บรรจุปนกับของเล่นพลาสติกในกล่องเดียวกัน ไม่มีฉลาก",  # Thai: no spaces between words
+        "أكياس مخفية داخل شحنة أدوات منزلية مختلطة",
     ):
         assert _hit(pattern, text), text
     for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates",
@@ -303,6 +310,7 @@ def test_forwarder_name_terms() -> None:
         "Global Express Cargo",
         "深圳市顺达国际货运代理有限公司",
         "上海远航物流有限公司",
+        "Rápido Cargas Agenciamento Ltda",
     ):
         assert _hit(pattern, text), text
     for text in [*CLEAN_PARTIES, "Raytheon Missiles & Defense", "湖南金和材料有限公司"]:

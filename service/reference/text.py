@@ -7,24 +7,35 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import opencc
+
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
-# Traditional forms of the characters the lists use, so 釹鐵硼, 高純鎵 and 軍用 match 钕铁硼,
-# 高纯镓 and 军用.
-TRADITIONAL = str.maketrans(
-    "鎵鍺銻鎢鏑鋱釹鐵釤釓鑥鈧釔鈥鉺銩銪鐿鈷銦鉍鉬純錠礦鱗剛輪線鋸靶鑽製廢樣品雜藏運貨軍導彈鎳銅"
-    "鑭鈰標識記嘜報關裝為內",
-    "镓锗锑钨镝铽钕铁钐钆镥钪钇钬铒铥铕镱钴铟铋钼纯锭矿鳞刚轮线锯靶钻制废样品杂藏运货军导弹镍铜"
-    "镧铈标识记唛报关装为内",
-)
+
+
+def _traditional_to_simplified() -> dict[int, str]:
+    """Every traditional character that OpenCC's t2s maps to one simplified character, so that
+    釹鐵硼, 高純鎵, 軍用 and 藏於夾層 match 钕铁硼, 高纯镓, 军用 and 藏于夹层. Built once, as a
+    `str.translate` table: one conversion of the CJK blocks, each character on its own line (no
+    phrase spans two of them)."""
+    chars = [chr(c) for block in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+             for c in range(*block)]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    return {ord(t): s for t, s in zip(chars, converted, strict=True) if s != t and len(s) == 1}
+
+
+TRADITIONAL = _traditional_to_simplified()
+
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w%+./-]+")
 
 
 def is_cjk(text: str) -> bool:
-    """Chinese, Japanese or Korean: matched as a substring (words run together, or carry
-    particles: "군사용으로")."""
+    """Chinese, Japanese or Korean, or a script of Southeast Asia written without spaces
+    between words (Thai, Lao, Khmer, Myanmar): matched as a substring (words run together, or
+    carry particles: "군사용으로", "บรรจุปนกับของเล่น")."""
     return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
-               or "\uac00" <= ch <= "\ud7af" for ch in text)
+               or "\uac00" <= ch <= "\ud7af" or "\u0e00" <= ch <= "\u0eff"
+               or "\u1000" <= ch <= "\u109f" or "\u1780" <= ch <= "\u17ff" for ch in text)
 
 
 @lru_cache(maxsize=65536)
