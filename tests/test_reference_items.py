@@ -107,6 +107,8 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Disprosio metálico 99,5%", "dysprosium-metal"),
         ("Диспрозий металлический", "dysprosium-metal"),
         ("Gali kim loại 99,99%", "gallium-metal"),
+        ("Tb sputtering target 99.9 % (3N), bonded to Cu backing plate", "terbium-target"),
+        ("SB 99.65 INGOT 25KG", "antimony-metal"),
         ("كربيد التنغستن WC مسحوق", "tungsten-carbide"),
         ("Grafite esférico para anodo de baterias", "graphite-spherical"),
         ("خام الأنتيمون (ستيبنيت) مركز، محتوى Sb 60%", "antimony-ore"),
@@ -228,6 +230,13 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         # a multiplying prefix on a compound word
         "Antimony pentachloride SbCl5, 99%",
         "Organic germanium Ge-132 (bis-carboxyethyl germanium sesquioxide) powder 99%",
+        # an impurity table, a dopant's concentration, a range of a minor constituent, an oxide
+        # of neodymium (no magnet)
+        "OFE copper bars C10100: Cu 99.99 % min, O 3 ppm, Ag 12, Sb 0.4, As 0.5, Ga <0.1, Ge <0.1,"
+        " In <0.1 ppm",
+        "Monocrystalline silicon wafers, p-type Ga-doped (Ga ~1E16 cm-3), M10 182 mm",
+        "Lead-antimony alloy ingots PbSb2.5 for battery grids: Sb 2.4-2.6 %, As 0.15, Pb bal.",
+        "Praseodymium-neodymium oxide (Pr,Nd)2O3, TREO 99 %; Dy2O3/TREO <0.01 %",
         # the assay of an ore after a formula: no oxide
         "Tungsten concentrate WO3 65%",
         "Scheelite concentrate, WO3 70 %",
@@ -308,6 +317,11 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("مغناطيس نيوديميوم NdFeB يحتوي على الديسبروسيوم", True),
         ("แม่เหล็กนีโอไดเมียม NdFeB เกรด N52 (ไม่มีดิสโพรเซียม/เทอร์เบียม)", False),
         ("NdFeB mıknatıs, disprosyum katkılı", True),
+        # a certificate of analysis: zero, below detection, not detected
+        ("Sintered NdFeB magnets N52; composition Nd 23.8, Pr 7.6, B 0.98, Fe bal. wt%; Dy 0, Tb 0;"
+         " GB/T 13560", False),
+        ("NdFeB magnets N42; CoA: PrNd 30.9 %, Dy <0.005 % (n.d.), Tb <0.005 % (n.d.)", False),
+        ("NdFeB magnets N45SH, Dy 0.5 %", True),
         ("NdFeB magnets N52, SEM checked, Dy 2%", True),
         ("NdFeB magnets with terbium", True),
         ("Neodymium magnets, Dy-diffused", True),
@@ -601,6 +615,8 @@ def test_label_text(packaging: str, label: str | None) -> None:
      "zinc ingots in the same bundles"),
     ("separators in between layers", None),
     ("ingots stacked among bundles of ordinary lead pigs", "ordinary lead pigs"),
+    ("Слитки сурьмы спрятаны среди запасных частей для тракторов",
+     "запасных частей для тракторов"),
     ("inside drums of 25 kg", None),
 ])
 def test_among_text(packaging: str, among: str | None) -> None:

@@ -234,6 +234,7 @@ def test_vague_descriptions() -> None:
         "Articles as per HS 8110.10, see contract annex",
         "phế liệu kim loại",
         "Próbki metali do badań",
+        "RE oxide, TREO >= 99.0 %, per customer spec RS-2",
     ):
         assert _hit(pattern, text), text
     for text in (
@@ -266,6 +267,12 @@ def test_concealment_terms() -> None:
         "藏於陶瓷花瓶夾層內，外箱標示為工藝品",  # traditional characters
         "บรรจุปนกับของเล่นพลาสติกในกล่องเดียวกัน ไม่มีฉลาก",  # Thai: no spaces between words
         "أكياس مخفية داخل شحنة أدوات منزلية مختلطة",
+        "Bags stowed at the back of the container behind a false front of flat-pack furniture",
+        "Split into 48 parcels, each booked on a separate air waybill to stay below the "
+        "inspection threshold",
+        "Ingots painted grey and cast to look like lead fishing sinkers",
+        "家具の中に隠して梱包",
+        "bags placed under layers of compound fertiliser sacks, not shown on outer marks",
     ):
         assert _hit(pattern, text), text
     for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates",

@@ -205,11 +205,13 @@ _NEGATED_BEFORE = re.compile(
 )
 # "non-Dy", "非镝": a prefix negates only the name right after it.
 _NEGATED_PREFIX = re.compile(r"(?i:\bnon[\s-]*)$|非$")
-# "Dy-free", "Dy/Tb free", "Dy and Tb free", "Dy: 0%", "Dy content nil"
+# "Dy-free", "Dy/Tb free", "Dy and Tb free", "Dy: 0%", "Dy 0", "Dy content nil", "Dy n.d.",
+# "Dy <0.005 %" (below detection)
 _NEGATED_AFTER = re.compile(
     r"^(?i:(?:\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*(?:free|frei)\b)"
     r"|^\s*(?:フリー|なし|不使用|프리|없음)"
-    r"|^(?i:\s*(?:content\s*)?[:=]?\s*(?:0(?:\.0+)?\s*%|nil\b|none\b))"
+    r"|^(?i:\s*(?:content\s*)?[:=]?\s*(?:0(?:[.,]0+)?(?:\s*%|(?!\d|[.,]\d))|nil\b|none\b"
+    r"|n\.?\s?d\.?(?![a-z])|not\s+detected|(?:<|≤|<=)\s*0?[.,]0\d*\s*%))"
     r"|^(?:(?:[/、,和及与]\s*[\u4e00-\u9fff]{1,2})*-?free)"
 )
 _CLAUSE_END = re.compile(r"[,;:()\[\]，；：（）。]")

@@ -102,7 +102,8 @@ _NOT_GOODS = (rf"(?!\d|(?i:(?:{_PACKAGES}|shipments?|consignments?|loads?|lots?|
               r"|these|those|the|which|its|their|each|every|all|both|and|or|out|outside|with|as)"
               r"\b))")
 _AMONG = re.compile(
-    r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of|in\s+between)\s+(?:the\s+)?+)"
+    r"(?i:\b(?:among(?:st)?|amid(?:st)?|in\s+the\s+middle\s+of|in\s+between|parmi|среди)"
+    r"\s+(?:the\s+)?+)"
     + _NOT_GOODS
     + r"([^,;.()]+)"
     r"|(?i:\b(?:inside|within|among(?:st)?|amid(?:st)?|in\s+between)\s+(?:the\s+)?"
