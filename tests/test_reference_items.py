@@ -268,6 +268,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "锗酸铋晶体",
         "锗石能量手链（保健饰品，非金属锗）２０００件",
         "Ácido gálico 98% grau farmacêutico (não contém gálio)",
+        "Neodymium magnets N35, not SmCo",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
@@ -582,6 +583,7 @@ def test_compile_terms_for_keyword_lists() -> None:
     ("UN-certified steel drums, labelled with product name and hazard class", None),
     ("magnetised blocks in shielded labelled cartons with steel keeper plates", None),
     ("cartons marked with 'spare parts'", "spare parts"),
+    ("glass ampoule sealed under argon, in a labelled PE bottle and cardboard box", None),
     ("裝於外包裝標注為「氧化鑭」的鐵桶內", "氧化镧"),  # traditional characters
     ("unmarked cartons", None),
     ("unmarked, no marks", None),

@@ -216,6 +216,13 @@ def test_a_term_holding_a_whole_exception_counts() -> None:
     assert not _hit(_terms("military_use_words"), "missile-shaped novelty drink bottles")
 
 
+def test_a_term_after_non_says_what_the_goods_are_not() -> None:
+    commodities = _terms("common_commodities")
+    assert not _hit(commodities, "White oxide powder, non-aluminium, 99.99%")
+    assert _hit(commodities, "Aluminium ingots, non-alloy")
+    assert not _hit(_terms("named_materials"), "Rare earth metal ingots, non-neodymium")
+
+
 def test_vague_descriptions() -> None:
     pattern = _terms("vague_descriptions")
     for text in (
@@ -235,6 +242,7 @@ def test_vague_descriptions() -> None:
         "phế liệu kim loại",
         "Próbki metali do badań",
         "RE oxide, TREO >= 99.0 %, per customer spec RS-2",
+        "Liquid Metal 100g Magic Melting Experiment Material",
     ):
         assert _hit(pattern, text), text
     for text in (
@@ -293,6 +301,8 @@ def test_common_commodities() -> None:
         "纺织品",
         "Đồng catốt điện phân 99,99% dạng tấm",
         "Kupferkathoden, Grade A",
+        "65W GaN Charger USB-C PD Fast Charger Gallium Nitride",
+        "Ammonium dimolybdate (ADM) 99%",
         "медные катоды",
     ):
         assert _hit(pattern, text), text
@@ -304,6 +314,7 @@ def test_common_commodities() -> None:
         "Alloy scrap",
         "QUARTZ FOCUS RING 300MM ETCH CHAMBER P/N QFR-300-7",
         "Trimethylgallium (TMGa) 6N, electronic grade, in steel bubblers",
+        "Tin dioxide SnO2 99.9% powder",
         "Copper sputtering target 6N, bonded to backing plate",
     ):
         assert not _hit(pattern, text), text

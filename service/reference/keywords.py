@@ -8,7 +8,8 @@ over all terms.
 A list may name exceptions: phrases that contain a term without meaning it ("fire defence"
 for `defence`, "courier bags" as goods for `courier`). A term that overlaps one of them does
 not count, unless the term holds the whole exception and more ("self-defense force" is a term
-though "self-defense" is an exception).
+though "self-defense" is an exception). A term right after "non" says what the text is not
+("non-aluminium", "non military") and does not count either.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class KeywordMatcher:
                     excepted.append((i, i + found[0]))
         for i in range(len(words)):
             match = _at(self._first, words, i)
-            if match is not None and not any(
+            if match is not None and not (i and words[i - 1] == "non") and not any(
                     start < i + match[0] and i < end and not (i <= start and end <= i + match[0])
                     for start, end in excepted):
                 return match[1]

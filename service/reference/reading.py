@@ -133,7 +133,7 @@ class ArticleHead:
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
 INCIDENTAL = Beside(
-    re.compile(r"(?i:\b(?:free\s+of|without|no|non|sans|ohne|frei\s+von|sin|libre\s+de|без"
+    re.compile(r"(?i:\b(?:free\s+of|without|no|non|not|sans|ohne|frei\s+von|sin|libre\s+de|без"
                r"|não\s+contém|nao\s+contem|bez|tanpa|không\s+chứa|không\s+có|بدون)"
                r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
                r"|(?:不含|无|非|ไม่มี)$"

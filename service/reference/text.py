@@ -57,18 +57,25 @@ def normalise_quotes(text: str) -> str:
     return text.translate(_QUOTES)
 
 
+# Nouns of packages and of what carries them.
+_PACKAGES = (r"pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?|packages?"
+             r"|parcels?|cases?|layers?|foam|dunnage|bins?|totes?|jars?|bottles?|tins?|cans?"
+             r"|bales?|bundles?|pails?|buckets?|kegs?|barrels?|pouch(?:es)?|vials?|ampoules?"
+             r"|ampules?|flasks?|cylinders?|canisters?|ibcs?|envelopes?|sleeves?|liners?|film"
+             r"|foil|wrap(?:ping)?|trays?|cassettes?|carriers?|packaging|packing|warehouse"
+             r"|vessel|hold|truck|trailer|van|aircraft|ship|reefer|tank|argon|nitrogen|vacuum")
+
 # "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "shipping marks 'spare parts'",
 # "declared together as tableware", "packing list shows ferroboron only", "外包装标注为锌锭",
 # "申报为瓷器": what the packages say, or the papers declare, they hold (a quoted text, or the
 # rest of the clause). "Labelled with" names the label's fields ("labelled with product name and
 # hazard class"), so only a quoted text after it is read: "marked with 'spare parts'"; and
-# "labelled cartons" are cartons that carry a label.
+# "labelled cartons" or "a labelled PE bottle" are packages that carry a label.
 _MARKED = r"(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
 _QUOTED = r"[\"'“‘「『]([^\"'”’」』]+)"
 _LABEL = re.compile(
     _MARKED + r"\s+(?i:with)\s*[:：-]?\s*" + _QUOTED + "|"
-    r"(?:" + _MARKED + r"(?!\s+(?i:with|cartons?|drums?|box(?:es)?|bags?|crates?|cases?|pallets?"
-    r"|containers?|bottles?|tins?|packages?)\b)"
+    r"(?:" + _MARKED + r"(?!\s+(?i:with)\b|(?:\s+[\w-]+){0,2}?\s+(?i:" + _PACKAGES + r")\b)"
     r"(?:\s+(?i:as|to\s+read|reading))?\s*[:：-]?"
     r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
     r"|(?i:\b(?:packing\s+list|invoice|papers|documents?)\s+(?:shows?|states?|says|lists?)\b)"
@@ -92,12 +99,6 @@ def label_text(packaging: str) -> str | None:
 # Not packaging, a count or a pronoun ("split among 2 pallets", "among the drums", "inside
 # cartons of 20", "inside padded aluminium cases"), and "crates of plywood" is what a crate is
 # made of: only the crates *inside which* the goods are, are read.
-_PACKAGES = (r"pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containers?|packages?"
-             r"|parcels?|cases?|layers?|foam|dunnage|bins?|totes?|jars?|bottles?|tins?|cans?"
-             r"|bales?|bundles?|pails?|buckets?|kegs?|barrels?|pouch(?:es)?|vials?|ampoules?"
-             r"|ampules?|flasks?|cylinders?|canisters?|ibcs?|envelopes?|sleeves?|liners?|film"
-             r"|foil|wrap(?:ping)?|trays?|cassettes?|carriers?|packaging|packing|warehouse"
-             r"|vessel|hold|truck|trailer|van|aircraft|ship|reefer|tank|argon|nitrogen|vacuum")
 _NOT_GOODS = (rf"(?!\d|(?i:(?:{_PACKAGES}|shipments?|consignments?|loads?|lots?|same|them"
               r"|these|those|the|which|its|their|each|every|all|both|and|or|out|outside|with|as)"
               r"\b))")
