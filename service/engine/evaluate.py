@@ -40,11 +40,13 @@ def _finding(rule: CompiledRule, facts: Facts) -> Finding:
 def _submitted(evidence: Evidence, facts: Facts) -> Evidence:
     """Evidence of a derived root fact points at the submitted field it comes from; a field
     of an object the shipment leaves out (`end_user.country` without an end user) is that
-    object, missing."""
+    object, missing, and so is a list with nothing in it (`documents` left out or empty)."""
     path = submitted_path(evidence.path)
     head, dot, _ = path.partition(".")
     if dot and evidence.value is None and "[" not in head and getattr(facts, head, 0) is None:
         return replace(evidence, path=head, why="is missing")
+    if not dot and evidence.value in (None, []) and getattr(facts, path, 0) == []:
+        return replace(evidence, path=path, value=None, why="is missing")  # an empty list
     return evidence if path == evidence.path else replace(evidence, path=path)
 
 
