@@ -108,6 +108,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Диспрозий металлический", "dysprosium-metal"),
         ("Gali kim loại 99,99%", "gallium-metal"),
         ("Tb sputtering target 99.9 % (3N), bonded to Cu backing plate", "terbium-target"),
+        ("AlSc sputtering target, Sc 30 at.%, dia. 300 mm / 铝钪合金靶材", "scandium-target"),
         ("SB 99.65 INGOT 25KG", "antimony-metal"),
         ("كربيد التنغستن WC مسحوق", "tungsten-carbide"),
         ("Grafite esférico para anodo de baterias", "graphite-spherical"),

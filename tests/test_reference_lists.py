@@ -164,6 +164,8 @@ def test_military_terms() -> None:
         "防衛装備品向けアクチュエータ",
         "방위산업용 적외선 광학계",
         "Zulieferer der Wehrtechnik",
+        "для нужд Министерства обороны",
+        "hardening alloy for the state arsenal's small-calibre production line",
         "Askeri insansız hava aracı motorları",
         "مكونات رؤوس الصواريخ للاستخدام العسكري",
         "thiết bị quốc phòng",

@@ -168,6 +168,8 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     ("Kanto Optics Kabushiki Kaisha", "Kanto Optics KK", True),
     ("Vektor Halbleiter Gesellschaft mit beschränkter Haftung", "Vektor Halbleiter GmbH", True),
     ("Straits Metals Sendirian Berhad", "Straits Metals Sdn Bhd", True),
+    ("ALPENKARBID Gesellschaft m.b.H.", "Alpenkarbid GmbH", True),
+    ("Bac Ninh Electric Motor Joint Stock Company", "Bac Ninh Electric Motor JSC", True),
     ("Kessler Sensorik Aktiengesellschaft", "Kessler Sensorik GmbH", False),
     # two legal forms are two companies
     ("Kessler Sensorik AG", "Kessler Sensorik GmbH", False),

@@ -64,6 +64,8 @@ _PHRASES = {
     ("societa", "per", "azioni"): "spa", ("società", "per", "azioni"): "spa",
     ("besloten", "vennootschap"): "bv",
     ("naamloze", "vennootschap"): "nv",
+    ("gesellschaft", "mbh"): "gmbh",
+    ("joint", "stock", "company"): "jsc", ("joint", "stock", "co"): "jsc",
     ("gesellschaft", "mit", "beschrankter", "haftung"): "gmbh",
     ("gesellschaft", "mit", "beschränkter", "haftung"): "gmbh",
 }
