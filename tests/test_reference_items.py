@@ -109,6 +109,8 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Gali kim loại 99,99%", "gallium-metal"),
         ("Tb sputtering target 99.9 % (3N), bonded to Cu backing plate", "terbium-target"),
         ("AlSc sputtering target, Sc 30 at.%, dia. 300 mm / 铝钪合金靶材", "scandium-target"),
+        ("GaN free-standing substrates 2-inch", "gallium-nitride"),  # "free-standing" is no "free"
+        ("LYSO:Ce scintillator crystals (lutetium-yttrium oxyorthosilicate)", "lutetium-oxide"),
         ("SB 99.65 INGOT 25KG", "antimony-metal"),
         ("كربيد التنغستن WC مسحوق", "tungsten-carbide"),
         ("Grafite esférico para anodo de baterias", "graphite-spherical"),
@@ -270,6 +272,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "锗石能量手链（保健饰品，非金属锗）２０００件",
         "Ácido gálico 98% grau farmacêutico (não contém gálio)",
         "Neodymium magnets N35, not SmCo",
+        "Antimony triacetate, PET catalyst grade, Sb 40%",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
@@ -641,6 +644,7 @@ def test_among_text(packaging: str, among: str | None) -> None:
     ("GaN-on-Si power HEMT transistors, 650 V / 30 A, TO-247 package", None),
     ("ICP-MS multi-element calibration standard, 10 mg/L each of Ga, Ge, In, Sb in 5 % HNO3",
      None),
+    ("Finished germanium aspheric lenses, AR/DLC coated, mounted in aluminium cells", None),
     # no article at the head: a noun before a form or a generic word, or after the head
     ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
     ("Motor rotor parts: NdFeB magnet arcs with dysprosium (Dy 4.5 wt%)", "ndfeb-tb-dy-magnet"),
@@ -652,7 +656,8 @@ def test_among_text(packaging: str, among: str | None) -> None:
 def test_finished_article_at_the_head(description: str, item_id: str | None) -> None:
     catalogue = ItemCatalogue.from_entries(_entries(), [
         {"term": t} for t in ("motor", "servo", "charger", "bracelet", "camera", "insert",
-                              "crown", "scanner", "toy", "transistor", "calibration standard")])
+                              "crown", "scanner", "toy", "transistor", "calibration standard",
+                              "lens")])
     assert _id(catalogue, description) == item_id
 
 

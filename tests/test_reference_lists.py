@@ -305,6 +305,7 @@ def test_common_commodities() -> None:
         "Kupferkathoden, Grade A",
         "65W GaN Charger USB-C PD Fast Charger Gallium Nitride",
         "Ammonium dimolybdate (ADM) 99%",
+        "Carbon black N550 pellets",
         "медные катоды",
     ):
         assert _hit(pattern, text), text

@@ -140,7 +140,7 @@ INCIDENTAL = Beside(
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
                # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
                r"|(?i:\bfor\s+(?:[\w'’-]+\s+){0,2})$"),
-    re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b"
+    re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b(?!-\w)"
                # a limit, also after a list of formulas: "Sb/As/Pb < 5 ppm", "Y2O3, Dy2O3, Tb4O7
                # each < 10 ppm" (not "graphite, ash < 20 ppm": a comma list needs its "each")
                rf"|(?:(?:\s*/\s*{_FORMULA})+|(?:\s*[,/]\s*{_FORMULA})*\s+each)?"
@@ -154,8 +154,9 @@ INCIDENTAL = Beside(
                r"|\s*[:=]?\s*[0-4]?\d(?:[.,]\d+)?(?=\s*[,;)]|\s+[A-Z][a-z]?\s*[:=<\d])"
                # a dopant's concentration: "Ga ~1E16 cm-3"
                r"|\s*[:=~]?\s*~?\s*\d(?:[.,]\d+)?\s*[eE]\s*[+-]?\d"
-               # the assay of an ore or a mixture, after a formula: "tungsten concentrate WO3 65%"
-               r"|(?<=\d)\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*%"
+               # the assay of an ore, a mixture or a compound, after a formula or a symbol:
+               # "tungsten concentrate WO3 65%", "antimony triacetate, Sb 40%"
+               r"|(?:(?<=\d)|(?<=\b(?-i:[A-Z][a-z])))\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*%"
                r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
                # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"
