@@ -135,13 +135,14 @@ class ReferenceTables:
                                 p.name, p.country, p.kind) for i, p in enumerate(intermediates)]
         # The parties the papers name (the buyer on an invoice, the issuer of an end-user
         # certificate) are screened against the lists too, though they have no role of their own.
+        listed = self.party_match
         named = [party_facts(f"{role} the {d.type.replace('_', ' ')}", f"documents[{i}]",
                              name, "", "unknown", name_field)
                  for i, d in enumerate(raw_documents) if d.type != LICENCE
                  for name_field, role, name in (("issued_to", "buyer on", d.issued_to),
                                                 ("issued_by", "issuer of", d.issued_by),
                                                 ("end_user", "end user on", d.end_user))
-                 if name]
+                 if name and listed(name, "") is not None]
         facts = Facts(
             reference=shipment.reference, ship_date=shipment.ship_date, as_of=as_of,
             exporter=exporter, consignee=consignee, end_user=end_user, notify_party=notify,
@@ -152,7 +153,7 @@ class ReferenceTables:
             packaging_label=label_text(shipment.packaging) if shipment.packaging else None,
             packaging_among=among_text(shipment.packaging) if shipment.packaging else None,
             parties=parties,
-            restricted_parties=[p for p in (*parties, *named) if p.restricted],
+            restricted_parties=[p for p in parties if p.restricted] + named,
             end_user_country=end_user_country,
             destination_countries=destinations,
             licences=[d for d in documents if d.type == LICENCE],
