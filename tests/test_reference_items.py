@@ -273,6 +273,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Ácido gálico 98% grau farmacêutico (não contém gálio)",
         "Neodymium magnets N35, not SmCo",
         "Antimony triacetate, PET catalyst grade, Sb 40%",
+        # a quoted title or brand, a list of absent elements
+        "Vinyl LP records, band 'Gallium' album 'Liquid at Body Temperature'",
+        "Board game 'Antimony & Ash' (cards, cardboard tiles, wooden tokens, dice), boxed",
+        "Lead-free solder wire, gallium- and germanium-free",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
@@ -327,6 +331,7 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
          " GB/T 13560", False),
         ("NdFeB magnets N42; CoA: PrNd 30.9 %, Dy <0.005 % (n.d.), Tb <0.005 % (n.d.)", False),
         ("NdFeB magnets N45SH, Dy 0.5 %", True),
+        ("Sintered NdFeB magnets grade N42, dysprosium- and terbium-free", False),
         ("NdFeB magnets N52, SEM checked, Dy 2%", True),
         ("NdFeB magnets with terbium", True),
         ("Neodymium magnets, Dy-diffused", True),

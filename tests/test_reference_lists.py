@@ -283,10 +283,12 @@ def test_concealment_terms() -> None:
         "Ingots painted grey and cast to look like lead fishing sinkers",
         "家具の中に隠して梱包",
         "bags placed under layers of compound fertiliser sacks, not shown on outer marks",
+        "magnet blocks placed inside the loudspeaker component cartons as goods of same nature",
     ):
         assert _hit(pattern, text), text
     for text in ("sealed steel drums on pallets", "25 kg bags on pallets", "wooden crates",
                  "magnetically shielded wooden crates, labelled as permanent magnets",
+                 "ingot bundles on pallets, relabelled with the consignee's warehouse barcodes",
                  "tamper-evident steel drums with concealed security seals",
                  "double-bagged to avoid contamination, drums x-ray inspected"):
         assert not _hit(pattern, text), text

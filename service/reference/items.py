@@ -208,7 +208,7 @@ _NEGATED_PREFIX = re.compile(r"(?i:\bnon[\s-]*)$|非$")
 # "Dy-free", "Dy/Tb free", "Dy and Tb free", "Dy: 0%", "Dy 0", "Dy content nil", "Dy n.d.",
 # "Dy <0.005 %" (below detection)
 _NEGATED_AFTER = re.compile(
-    r"^(?i:(?:\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*(?:free|frei)\b(?!-\w))"
+    r"^(?i:(?:\s*-?\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*(?:free|frei)\b(?!-\w))"
     r"|^\s*(?:フリー|なし|不使用|프리|없음)"
     r"|^(?i:\s*(?:content\s*)?[:=]?\s*(?:0(?:[.,]0+)?(?:\s*%|(?!\d|[.,]\d))|nil\b|none\b"
     r"|n\.?\s?d\.?(?![a-z])|not\s+detected|(?:<|≤|<=)\s*0?[.,]0\d*\s*%))"

@@ -129,7 +129,8 @@ class ArticleHead:
 # dopant of other goods ("tungsten-carbide-tipped saw blades") or as a symbol inside a larger
 # formula ("Cu(In,Ga)Se2", the absorber of CIGS solar modules; "Ga(NO3)3"), as a minor constituent
 # ("Pb 97.4 %, Sb 2.5 %") or as what the goods are for ("wafer carrier for GaN LED epitaxy
-# tools") does not name the goods.
+# tools") or inside a quoted title or brand ("vinyl LP, band 'Gallium'") does not name the
+# goods.
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
 INCIDENTAL = Beside(
@@ -139,8 +140,10 @@ INCIDENTAL = Beside(
                r"|(?:不含|无|非|ไม่มี)$"
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
                # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
-               r"|(?i:\bfor\s+(?:[\w'’-]+\s+){0,2})$"),
-    re.compile(r"(?i:(?:\s*/\s*[A-Za-z]{1,12})*[\s-]*free\b(?!-\w)"
+               r"|(?i:\bfor\s+(?:[\w'’-]+\s+){0,2})$"
+               # inside a quoted title or brand: "band 'Gallium'", "board game 'Antimony & Ash'"
+               r"|(?<=[\s(\[:,])['\"‘“«「][^'\"’”»」]*$"),
+    re.compile(r"(?i:(?:\s*-?\s*(?:/|&|\band\b|\bor\b)\s*-?\s*[A-Za-z]{1,12})*[\s-]*free\b(?!-\w)"
                # a limit, also after a list of formulas: "Sb/As/Pb < 5 ppm", "Y2O3, Dy2O3, Tb4O7
                # each < 10 ppm" (not "graphite, ash < 20 ppm": a comma list needs its "each")
                rf"|(?:(?:\s*/\s*{_FORMULA})+|(?:\s*[,/]\s*{_FORMULA})*\s+each)?"
