@@ -110,6 +110,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("Tb sputtering target 99.9 % (3N), bonded to Cu backing plate", "terbium-target"),
         ("AlSc sputtering target, Sc 30 at.%, dia. 300 mm / 铝钪合金靶材", "scandium-target"),
         ("GaN free-standing substrates 2-inch", "gallium-nitride"),  # "free-standing" is no "free"
+        ("GRAPHIT SPHAER. 18MY BATTERIEQUALITAET MAT 400630", "graphite-spherical"),
         ("LYSO:Ce scintillator crystals (lutetium-yttrium oxyorthosilicate)", "lutetium-oxide"),
         ("SB 99.65 INGOT 25KG", "antimony-metal"),
         ("كربيد التنغستن WC مسحوق", "tungsten-carbide"),

@@ -126,12 +126,13 @@ class DocumentFacts:
     hs_mismatch: bool
     destination_mismatch: bool
     buyer_mismatch: bool
+    seller_mismatch: bool
     discrepancy: str | None
 
     SUBMITTED: ClassVar[dict[str, str]] = {
         "declared_quantity": "quantity", "quantity_mismatch": "quantity",
         "hs_mismatch": "covers_hs", "destination_mismatch": "destination_country",
-        "buyer_mismatch": "issued_to", "discrepancy": "",
+        "buyer_mismatch": "issued_to", "seller_mismatch": "issued_by", "discrepancy": "",
     }
 
     def evidence(self) -> Evidence:

@@ -42,6 +42,8 @@ CEILING = frozenset({LICENCE, "end_user_certificate", "end_use_statement", "cont
 # Documents made out to the buyer: the consignee, the end user or the notify party.
 MADE_OUT_TO_BUYER = frozenset({"commercial_invoice", "packing_list", "bill_of_lading",
                                "air_waybill", "contract"})
+# Documents the seller issues: the exporter.
+ISSUED_BY_SELLER = frozenset({"commercial_invoice", "packing_list"})
 # Gross and net weights, rounding: a document within 2 % of the declaration agrees with it.
 QUANTITY_TOLERANCE = 0.02
 
@@ -125,7 +127,7 @@ class ReferenceTables:
         lines = [_lines(d, goods) for d in raw_documents]
         buyers = tuple(p.name for p in (consignee, end_user, notify) if p is not None)
         documents = [_document(i, d, lines, goods, destinations, route.transit_countries,
-                               raw_documents, buyers)
+                               raw_documents, buyers, exporter.name)
                      for i, d in enumerate(raw_documents)]
         party_facts = self.party_facts
         parties = [party_facts(role, role, p.name, p.country, p.kind) for role, p in (
@@ -308,7 +310,8 @@ def _lines(doc: Document, goods: list[GoodFacts]) -> list[GoodFacts]:
 
 def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
               goods: list[GoodFacts], destinations: list[str], transit: list[str],
-              all_documents: Sequence[Document], buyers: Sequence[str]) -> DocumentFacts:
+              all_documents: Sequence[Document], buyers: Sequence[str], seller: str
+              ) -> DocumentFacts:
     """A document with its comparison against the declaration (computed once per shipment).
 
     A document stating HS codes speaks of the lines they cover (`all_lines[index]`); one
@@ -319,7 +322,8 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     declared quantity; a licence, end-user certificate, end-use statement or contract states a
     ceiling the consignment must not exceed. An invoice, packing list, bill, waybill or contract
     made out to a party the shipment does not name (consignee, end user, notify party) is made
-    out to another buyer."""
+    out to another buyer; an invoice or packing list issued by another firm than the exporter
+    comes from another seller."""
     codes = doc.covers_hs
     lines = all_lines[index]
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
@@ -364,6 +368,10 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
                       and not any(same_party(doc.issued_to, b) for b in buyers))
     if buyer_mismatch:
         problems.append(f"is made out to {doc.issued_to}, whom the shipment does not name")
+    seller_mismatch = (doc.type in ISSUED_BY_SELLER and doc.issued_by is not None
+                       and not same_party(doc.issued_by, seller))
+    if seller_mismatch:
+        problems.append(f"is issued by {doc.issued_by}, not by the exporter {seller}")
     discrepancy = None
     if problems:
         label = doc.type.replace("_", " ") + (f" {doc.number}" if doc.number else "")
@@ -375,7 +383,7 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
         quantity=doc.quantity, unit=doc.unit, destination_country=doc.destination_country,
         declared_quantity=declared, quantity_mismatch=quantity_mismatch, hs_mismatch=hs_mismatch,
         destination_mismatch=destination_mismatch, buyer_mismatch=buyer_mismatch,
-        discrepancy=discrepancy)
+        seller_mismatch=seller_mismatch, discrepancy=discrepancy)
 
 
 def _covers_codes(codes: Sequence[str], digits: str) -> bool:
