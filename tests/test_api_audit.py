@@ -133,9 +133,15 @@ def test_a_bad_ruleset_is_refused_and_sighup_reloads(
             time.sleep(0.1)
         after = _serving(admin)
         assert after != before
-        loads = admin.get("/v1/audit", params={"type": "ruleset.loaded"}).json()["items"]
-        assert [(e["payload"]["trigger"], e["payload"]["version"]) for e in loads] == [
-            ("startup", before), ("sighup", after)]
+
+        def loads() -> list[tuple[str, str]]:
+            items = admin.get("/v1/audit", params={"type": "ruleset.loaded"}).json()["items"]
+            return [(e["payload"]["trigger"], e["payload"]["version"]) for e in items]
+
+        # the new ruleset serves first; its audit event is committed just after
+        while len(loads()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert loads() == [("startup", before), ("sighup", after)]
 
 
 # ------------------------------------------------------------------------------ several workers

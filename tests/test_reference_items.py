@@ -291,6 +291,7 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("Antimony trioxide 99.8% flame retardant grade", False),
         ("Antimony trioxide", False),  # unstated purity clears the oxide
         ("Antimony trioxide 99.99%", True),
+        ("Antimony trioxide Sb2O3 99.8% (below 99.99%: licence not required)", False),
         ("Antimony trioxide 99.999 %", True),
         ("三氧化二锑 4N", True),
         ("三氧化二锑 3N", False),

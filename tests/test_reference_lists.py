@@ -225,6 +225,15 @@ def test_a_term_after_non_says_what_the_goods_are_not() -> None:
     assert not _hit(_terms("named_materials"), "Rare earth metal ingots, non-neodymium")
 
 
+def test_a_term_after_a_negation_in_its_clause_does_not_count() -> None:
+    military = _terms("military_terms")
+    assert not _hit(military, "civil RF amplifiers; not for military use or military end users")
+    assert _hit(military, "not for export; military use")  # another clause
+    assert not _hit(_terms("concealment_terms"), "open-top drums, nothing hidden: labelled")
+    assert not _hit(_terms("postal_terms"), "sealed drums; documents sent separately by courier")
+    assert _hit(_terms("vague_descriptions"), "Non-ferrous smelting residue for recycling")
+
+
 def test_vague_descriptions() -> None:
     pattern = _terms("vague_descriptions")
     for text in (

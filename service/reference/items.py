@@ -180,6 +180,9 @@ def compile_terms(terms: Iterable[str], formulas: Iterable[str] = ()) -> re.Patt
 
 # A decimal comma counts as a decimal point ("99,99 %", as much of Europe writes it).
 _PCT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:%|(?i:pct\b|percent\b))")
+# A bound a purity is said to stay under is no purity: "below 99.99%", "< 99.99 %".
+_UPPER_BOUND = re.compile(r"(?i:\b(?:below|under|less\s+than|max\.?|maximum|not\s+exceeding)"
+                          r"|<|≤|<=)\s*$")
 # "99.99" with no unit after it, as traders write purities ("Sb2O3 99.995", "purity 99.99 min").
 _BARE_PURITY = re.compile(
     r"(?<![\d.,])(9\d[.,]\d{1,6})(?![\d]|[.,]\d)"
@@ -232,7 +235,8 @@ def description_facts(text: str) -> DescriptionFacts:
     the largest value stated in their unit (MPa, g/cm3, mAh/g, Wh/kg), a strength in MPa that
     its clause names as compressive, tensile or another kind left out."""
     text = normalise(text)
-    found = (*_PCT.findall(text), *_BARE_PURITY.findall(text))
+    found = [m[1] for pattern in (_PCT, _BARE_PURITY) for m in pattern.finditer(text)
+             if not _UPPER_BOUND.search(text, 0, m.start())]
     stated = [float(v.replace(",", ".")) for v in found]
     purities = [v for v in stated if 50.0 <= v <= 100.0]
     for nines, five in _NINES.findall(text):

@@ -8,8 +8,9 @@ over all terms.
 A list may name exceptions: phrases that contain a term without meaning it ("fire defence"
 for `defence`, "courier bags" as goods for `courier`). A term that overlaps one of them does
 not count, unless the term holds the whole exception and more ("self-defense force" is a term
-though "self-defense" is an exception). A term right after "non" says what the text is not
-("non-aluminium", "non military") and does not count either.
+though "self-defense" is an exception). A term after a negation in its clause says what the
+text is not ("non-aluminium", "not for military use", "nothing hidden") and does not count
+either.
 """
 
 from __future__ import annotations
@@ -67,6 +68,25 @@ def _at(first: dict[str, list[tuple[tuple[str, ...], str]]], words: list[str], i
     return None
 
 
+# Words that negate the rest of their clause ("not for military use", "nothing hidden", "no
+# re-export"), and what ends a clause. "Non" negates only the word it is joined to
+# ("non-aluminium"; "non-ferrous residues" are residues).
+_NEGATIONS = frozenset(("no", "not", "nothing", "never", "without", "excluding", "nicht",
+                        "kein", "keine", "keinen", "ohne", "sans", "aucun", "aucune", "sin",
+                        "nunca", "sem", "senza"))
+_CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?!\d)")
+
+
+def _negated(folded: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether a negation stands before word `i` in its clause."""
+    if i and words[i - 1][0] == "non":
+        return True
+    start = words[i].start()
+    ends = [m.end() for m in _CLAUSE_END.finditer(folded, 0, start)]
+    clause = ends[-1] if ends else 0
+    return any(w[0] in _NEGATIONS for w in words[:i] if w.start() >= clause)
+
+
 class KeywordMatcher:
     """The first term of a list found in a text (or None), outside the list's exceptions."""
 
@@ -80,7 +100,8 @@ class KeywordMatcher:
 
     def _find(self, text: str) -> str | None:
         folded = fold(text)
-        words = _WORD.findall(folded)
+        tokens = list(_WORD.finditer(folded))
+        words = [m[0] for m in tokens]
         excepted: list[tuple[int, int]] = []  # the spans of exception phrases, in words
         if self._except_first:
             for i in range(len(words)):
@@ -88,7 +109,7 @@ class KeywordMatcher:
                     excepted.append((i, i + found[0]))
         for i in range(len(words)):
             match = _at(self._first, words, i)
-            if match is not None and not (i and words[i - 1] == "non") and not any(
+            if match is not None and not _negated(folded, tokens, i) and not any(
                     start < i + match[0] and i < end and not (i <= start and end <= i + match[0])
                     for start, end in excepted):
                 return match[1]
