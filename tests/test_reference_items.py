@@ -278,6 +278,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Vinyl LP records, band 'Gallium' album 'Liquid at Body Temperature'",
         "Board game 'Antimony & Ash' (cards, cardboard tiles, wooden tokens, dice), boxed",
         "Lead-free solder wire, gallium- and germanium-free",
+        "Aluminium ingots 99.7%, excluding gallium (Ga below 0.01%)",
+        "Lanthanum oxide La2O3 99.99%, contains no Sm, Gd, Tb, Dy, Lu, Sc or Y",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
@@ -292,6 +294,7 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("Antimony trioxide", False),  # unstated purity clears the oxide
         ("Antimony trioxide 99.99%", True),
         ("Antimony trioxide Sb2O3 99.8% (below 99.99%: licence not required)", False),
+        ("Antimony trioxide, purity not less than 99.99%", True),
         ("Antimony trioxide 99.999 %", True),
         ("三氧化二锑 4N", True),
         ("三氧化二锑 3N", False),

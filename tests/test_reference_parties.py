@@ -34,6 +34,8 @@ def matcher() -> PartyMatcher:
         ("RAYTHEON MISSILES & DEFENSE CO.", "US", "Raytheon Missiles & Defense"),
         ("Raytheon Missiles & Defence Inc", None, "Raytheon Missiles & Defense"),
         ("Raytheon M&D", "US", "Raytheon Missiles & Defense"),
+        ("Raytheon Missiles & Defense, 1151 E. Hermans Road, Tucson, AZ 85756", "US",
+         "Raytheon Missiles & Defense"),
         ("Lockheed Martin", "US", "Lockheed Martin Corporation"),
         ("Lockheed Martin Corporation", "United States", "Lockheed Martin Corporation"),
         ("LOCKHEED-MARTIN CORP.", "USA", "Lockheed Martin Corporation"),
@@ -170,6 +172,11 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     ("Straits Metals Sendirian Berhad", "Straits Metals Sdn Bhd", True),
     ("ALPENKARBID Gesellschaft m.b.H.", "Alpenkarbid GmbH", True),
     ("Bac Ninh Electric Motor Joint Stock Company", "Bac Ninh Electric Motor JSC", True),
+    # an address after the name
+    ("Elbtal Halbleitertechnik GmbH, Manfred-von-Ardenne-Ring 20, 01099 Dresden, Germany",
+     "Elbtal Halbleitertechnik GmbH", True),
+    ("Hanbit Precision Materials Co., Ltd., 77 Gongdan-ro, Changwon-si",
+     "Hanbit Precision Materials Co., Ltd.", True),
     ("Kessler Sensorik Aktiengesellschaft", "Kessler Sensorik GmbH", False),
     # two legal forms are two companies
     ("Kessler Sensorik AG", "Kessler Sensorik GmbH", False),

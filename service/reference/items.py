@@ -181,8 +181,8 @@ def compile_terms(terms: Iterable[str], formulas: Iterable[str] = ()) -> re.Patt
 # A decimal comma counts as a decimal point ("99,99 %", as much of Europe writes it).
 _PCT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:%|(?i:pct\b|percent\b))")
 # A bound a purity is said to stay under is no purity: "below 99.99%", "< 99.99 %".
-_UPPER_BOUND = re.compile(r"(?i:\b(?:below|under|less\s+than|max\.?|maximum|not\s+exceeding)"
-                          r"|<|≤|<=)\s*$")
+_UPPER_BOUND = re.compile(r"(?i:\b(?:below|under|(?<!\bnot\s)(?<!\bno\s)less\s+than|max\.?"
+                          r"|maximum|not\s+exceeding)|<|≤|<=)\s*$")
 # "99.99" with no unit after it, as traders write purities ("Sb2O3 99.995", "purity 99.99 min").
 _BARE_PURITY = re.compile(
     r"(?<![\d.,])(9\d[.,]\d{1,6})(?![\d]|[.,]\d)"

@@ -71,6 +71,9 @@ _PHRASES = {
 }
 _PHRASE_LENGTHS = sorted({len(p) for p in _PHRASES}, reverse=True)
 _DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
+# An address after the name: from the first comma whose part holds a number ("Elbtal
+# Halbleitertechnik GmbH, Manfred-von-Ardenne-Ring 20, 01099 Dresden"; not "Co., Ltd.").
+_ADDRESS = re.compile(r",(?=[^,]*\d).*\Z", re.DOTALL)
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -102,7 +105,7 @@ def same_party(a: str, b: str) -> bool:
 def _split_name(name: str) -> tuple[str, frozenset[str]]:
     """The name without its legal forms, and the forms it ends with, one word for each kind
     ("Co., Ltd." and "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``)."""
-    text = unicodedata.normalize("NFKC", name).casefold().strip()
+    text = _ADDRESS.sub("", unicodedata.normalize("NFKC", name)).casefold().strip()
     for suffix in _CJK_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]

@@ -134,9 +134,9 @@ class ArticleHead:
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
 INCIDENTAL = Beside(
-    re.compile(r"(?i:\b(?:free\s+of|without|no|non|not|sans|ohne|frei\s+von|sin|libre\s+de|без"
-               r"|não\s+contém|nao\s+contem|bez|tanpa|không\s+chứa|không\s+có|بدون)"
-               r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b))*[\s-]*)$"
+    re.compile(r"(?i:\b(?:free\s+of|without|no|non|not|excluding|except|sans|ohne|frei\s+von|sin"
+               r"|libre\s+de|без|não\s+contém|nao\s+contem|bez|tanpa|không\s+chứa|không\s+có|بدون)"
+               r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b)|[\s-]+(?-i:[A-Z][a-z]?)\s*,)*[\s-]*)$"
                r"|(?:不含|无|非|ไม่มี)$"
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
                # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
