@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from service.reference.items import ItemCatalogue, compile_terms, description_facts, normalise
+from service.reference.items import (
+    MAX_NAMES,
+    ItemCatalogue,
+    compile_terms,
+    description_facts,
+    normalise,
+)
 from service.reference.text import among_text, label_text
 
 LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
@@ -357,6 +363,17 @@ def test_thresholds(catalogue: ItemCatalogue, description: str, controlled: bool
 def test_failed_threshold_never_falls_back(catalogue: ItemCatalogue) -> None:
     # "antimony" alone names antimony metal, but the description names the oxide, which fails.
     assert catalogue.named("Antimony trioxide 99.5% (antimony white)") is None
+
+
+def test_a_description_is_read_for_its_first_names_only(catalogue: ItemCatalogue) -> None:
+    """Past MAX_NAMES names a description is a list of names: the rest are not read (each
+    costs a look at its context), and the names read still name the goods."""
+    listing = "Gallium nitride powder; " + "GaN, " * (3 * MAX_NAMES)
+    assert len(catalogue._scan(catalogue._text(listing))) == MAX_NAMES
+    assert _id(catalogue, listing) == "gallium-nitride"
+    late = "GaN, " * MAX_NAMES + "germanium ingots"
+    found = catalogue._scan(catalogue._text(late))
+    assert max(m.end() for _, _, m, _ in found) < late.index("germanium")
 
 
 def test_match_reports_what_named_the_item(catalogue: ItemCatalogue) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from typing import Any, Literal
 
 from .entries import Where, iso_date
@@ -43,6 +44,10 @@ __all__ = [
 ]
 
 _SPACE = re.compile(r"\s+")
+# The names a description is read for, at most: a description names a few (nine at most in
+# the labelled cases); past this many it is a list of names, and reading each one in its
+# context would cost a request ever more time.
+MAX_NAMES = 64
 # "Antimony (III) oxide" and "Terbium(III,IV) oxide" name the oxides: an oxidation state in
 # brackets, or several, is dropped.
 _ROMAN = r"(?:i{1,3}|iv|v|vi{1,3})"
@@ -426,7 +431,7 @@ class ItemCatalogue:
         if self._article_head(text):
             return []
         found = []
-        for m in self._pattern.finditer(text):
+        for m in islice(self._pattern.finditer(text), MAX_NAMES):
             start, end = m.span()
             if INCIDENTAL.holds(text, start, end):
                 continue
