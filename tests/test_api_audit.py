@@ -47,7 +47,7 @@ def test_audit_lists_the_organisations_events_in_chain_order(api: LiveServer) ->
         assert len(created["hash"]) == 64 and len(created["prev_hash"]) == 64
 
         seen: list[int] = []
-        params: dict[str, object] = {"limit": 5}
+        params: dict[str, int] = {"limit": 5}
         for _ in range(200):
             page = admin.get("/v1/audit", params=params).json()
             seen += [e["seq"] for e in page["items"]]

@@ -193,7 +193,7 @@ def test_batch_answers_each_item_in_order(client: httpx.Client) -> None:
 
 def test_batch_limits_and_idempotency(client: httpx.Client) -> None:
     assert_problem(client.post("/v1/screenings:batch", json={"shipments": []}), 422)
-    too_many = {"shipments": [{}] * 1001}
+    too_many: dict[str, list[dict[str, Any]]] = {"shipments": [{}] * 1001}
     problem = assert_problem(client.post("/v1/screenings:batch", json=too_many), 422)
     assert problem["errors"][0]["loc"] == "/shipments"
     assert_problem(client.post("/v1/screenings:batch", json={"items": []}), 422)
@@ -258,9 +258,10 @@ def test_list_filters_and_pages(client: httpx.Client) -> None:
 
 
 def test_list_rejects_bad_parameters(client: httpx.Client) -> None:
-    cases = [({"cursor": "garbage!"}, "/cursor"), ({"limit": 0}, "/limit"),
-             ({"limit": 10_000}, "/limit"), ({"decision": "maybe"}, "/decision"),
-             ({"red_flag": "NOT-A-FLAG"}, "/red_flag"), ({"since": "soon"}, "/since")]
+    cases: list[tuple[dict[str, str | int], str]] = [
+        ({"cursor": "garbage!"}, "/cursor"), ({"limit": 0}, "/limit"),
+        ({"limit": 10_000}, "/limit"), ({"decision": "maybe"}, "/decision"),
+        ({"red_flag": "NOT-A-FLAG"}, "/red_flag"), ({"since": "soon"}, "/since")]
     for params, loc in cases:
         problem = assert_problem(client.get("/v1/screenings", params=params), 422)
         assert problem["errors"][0] == {**problem["errors"][0], "in": "query", "loc": loc}

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,7 @@ def test_a_rewritten_chain_is_found_with_the_head(store: SqlStore) -> None:
     assert not result.ok and "rewritten" in (result.problem or "")
 
 
-def _insert(event: Any, payload: dict[str, Any], prev: str, digest: str) -> str:
+def _insert(event: Any, payload: Mapping[str, Any], prev: str, digest: str) -> str:
     import json
 
     at = event.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from service.engine.compiler import Context, NamedList, compile_condition
+from service.engine.compiler import Compiled, Context, NamedList, compile_condition
 from service.engine.fields import FieldType
 from service.engine.yaml_loader import load_yaml
 
@@ -61,7 +61,7 @@ def root(**changes: object) -> Root:
     return base
 
 
-def compiled(text: str):  # type: ignore[no-untyped-def]
+def compiled(text: str) -> Compiled:
     ctx = Context("t.yaml", LISTS, ROOT_TYPE)
     cond = compile_condition(load_yaml(text, "t.yaml"), ROOT_TYPE, ctx)
     assert not ctx.problems, [str(p) for p in ctx.problems]

@@ -47,7 +47,8 @@ def _seed_text(seed_id: str) -> str:
     if index.exists():
         for seed in yaml.safe_load(index.read_text("utf-8")).get("seeds", []):
             if seed.get("id") == seed_id and seed.get("file"):
-                return (SEEDS / seed["file"]).read_text("utf-8")
+                name: str = seed["file"]
+                return (SEEDS / name).read_text("utf-8")
     (path,) = SEEDS.glob(f"{seed_id.removeprefix('seed-')}_*.txt")
     return path.read_text("utf-8")
 

@@ -38,7 +38,7 @@ RULES = ["test.trx-hub", "test.con-postal"]
 def stored(decision: str = "review", status: str = "open", *, version: int = 1,
            submitted_by: str | None = SUBMITTER.key_id) -> StoredScreening:
     screening = make_screening(decision=decision, red_flags=FLAGS)
-    screening = screening.model_copy(update={"review": Review(status=status)})  # type: ignore[arg-type]
+    screening = screening.model_copy(update={"review": Review(status=status)})
     return StoredScreening(screening=screening, org="org-a", submitted_by=submitted_by,
                            version=version)
 

@@ -56,7 +56,7 @@ def test_every_traceability_phrase_is_quoted(ruleset: Ruleset) -> None:
 def _variant(**changes: Any) -> dict[str, Any]:
     doc = example()
     for path, value in changes.items():
-        node = doc
+        node: Any = doc  # a JSON object or array, by the path's parts
         *parents, last = path.split("__")
         for part in parents:
             node = node[int(part)] if part.isdigit() else node[part]

@@ -79,9 +79,11 @@ def _lookup(document: object, steps: list[str | int]) -> tuple[bool, object]:
         if isinstance(step, int):
             if not isinstance(current, list) or step >= len(current):
                 return False, None
-        elif not isinstance(current, dict) or step not in current:
+            current = current[step]
+        elif isinstance(current, dict) and step in current:
+            current = current[step]
+        else:
             return False, None
-        current = current[step]
     return True, current
 
 

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,9 +22,11 @@ from .ui_support import World, make_world
 pytest_plugins = ["tests.api_fixtures"]  # the live SQLite server (see its docstring)
 pytestmark = pytest.mark.browser
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-Browser = playwright_sync.Browser
-Page = playwright_sync.Page
+if TYPE_CHECKING:
+    import playwright.sync_api as playwright_sync
+    from playwright.sync_api import Browser, Page
+else:  # the module is skipped where Playwright is not installed
+    playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
 CHROMIUM = Path("/usr/bin/chromium")
