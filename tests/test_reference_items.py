@@ -286,6 +286,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Lead-free solder wire, gallium- and germanium-free",
         "Aluminium ingots 99.7%, excluding gallium (Ga below 0.01%)",
         "Lanthanum oxide La2O3 99.99%, contains no Sm, Gd, Tb, Dy, Lu, Sc or Y",
+        # how the goods were tested, and for what
+        "Dried shiitake mushrooms; radioactivity tested by HPGe (high-purity germanium) gamma "
+        "spectrometry, Cs-137 not detected",
+        "Zinc ingots SHG analysed by ICP-MS for Ga, Ge, In",
     ],
 )
 def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
@@ -672,6 +676,8 @@ def test_among_text(packaging: str, among: str | None) -> None:
     ("ICP-MS multi-element calibration standard, 10 mg/L each of Ga, Ge, In, Sb in 5 % HNO3",
      None),
     ("Finished germanium aspheric lenses, AR/DLC coated, mounted in aluminium cells", None),
+    ("RF front-end modules for 5G smartphones (packaged GaAs HBT power amplifier and switch)",
+     None),
     # no article at the head: a noun before a form or a generic word, or after the head
     ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
     ("Motor rotor parts: NdFeB magnet arcs with dysprosium (Dy 4.5 wt%)", "ndfeb-tb-dy-magnet"),
@@ -684,7 +690,7 @@ def test_finished_article_at_the_head(description: str, item_id: str | None) -> 
     catalogue = ItemCatalogue.from_entries(_entries(), [
         {"term": t} for t in ("motor", "servo", "charger", "bracelet", "camera", "insert",
                               "crown", "scanner", "toy", "transistor", "calibration standard",
-                              "lens")])
+                              "lens", "module")])
     assert _id(catalogue, description) == item_id
 
 

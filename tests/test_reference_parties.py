@@ -57,6 +57,10 @@ def matcher() -> PartyMatcher:
         ("Elbit Systems of America L.L.C.", "US", "Elbit Systems of America, LLC"),
         ("General Dynamics Mission Systems", "US", "General Dynamics"),
         ("AEVEX航天公司", None, "AEVEX Aerospace"),
+        # a name in two scripts: either one
+        ("美国雷神导弹与防务公司 (Raytheon Missiles & Defense)", "US",
+         "Raytheon Missiles & Defense"),
+        ("Lockheed Martin Corporation (洛克希德·马丁公司)", None, "Lockheed Martin Corporation"),
     ],
 )
 def test_hits(matcher: PartyMatcher, name: str, country: str | None, listed: str) -> None:
@@ -119,6 +123,15 @@ def test_match_details(matcher: PartyMatcher) -> None:
         ("The Boeing Company", "boeing"),
         ("湖南金和材料股份有限公司", "湖南金和材料"),
         ("Ｔｅｘｔ　Ｏｒｅ", "text ore"),
+        ("Wisła Magnesy Sp. z o.o.", "wisła magnesy"),
+        ("Brno Optika s.r.o.", "brno optika"),
+        # registration numbers beside the name
+        ("Sachsen Photonik GmbH (EORI DE4471209856321)", "sachsen photonik"),
+        ("Maas Metals B.V. VAT NL812345678B01", "maas metals"),
+        ("Baltyk Cells Sp. z o.o. NIP 5252248481", "baltyk cells"),
+        ("Acme (Hong Kong) Ltd", "acme hong kong"),
+        ("Vat Products (UK) Ltd", "vat products uk"),
+        ("Shenzhen 3D Printing Co", "shenzhen 3d printing"),
     ],
 )
 def test_normalise_name(raw: str, expected: str) -> None:
@@ -177,6 +190,14 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
      "Elbtal Halbleitertechnik GmbH", True),
     ("Hanbit Precision Materials Co., Ltd., 77 Gongdan-ro, Changwon-si",
      "Hanbit Precision Materials Co., Ltd.", True),
+    ("Sachsen Photonik GmbH (EORI DE4471209856321)", "Sachsen Photonik GmbH", True),
+    ("BALTIC ANODE MATERIALS SP Z O O", "Baltic Anode Materials Sp. z o. o.", True),
+    # a name in two scripts is the party of either
+    ("宁波科田磁业有限公司 (Ningbo Ketian Magnet Co Ltd)", "Ningbo Ketian Magnet Co., Ltd.", True),
+    ("宁波科田磁业有限公司（Ningbo Ketian Magnet Co Ltd）", "宁波科田磁业有限公司", True),
+    ("宁波科田磁业有限公司 (Ningbo Ketian Magnet Co Ltd)", "Ningbo Huayang Magnet Co Ltd", False),
+    ("Acme (Hong Kong) Ltd", "Hong Kong Ltd", False),
+    ("Baltic Anode Materials Spółka z o.o.", "Baltic Anode Materials Sp. z o.o.", True),
     ("Kessler Sensorik Aktiengesellschaft", "Kessler Sensorik GmbH", False),
     # two legal forms are two companies
     ("Kessler Sensorik AG", "Kessler Sensorik GmbH", False),

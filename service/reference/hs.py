@@ -11,12 +11,21 @@ _LABEL = re.compile(r"^\s*(?:h\.?\s*t?\.?\s*s\.?|tariff)(?:\s*code)?\s*(?:no\.?)
 
 
 @lru_cache(maxsize=16384)
-@lru_cache(maxsize=16384)
 def hs_digits(code: str) -> str | None:
     """The bare digits of an HS code (4 to 10, even count), or None when it is not one."""
     digits = _SEPARATORS.sub("", _LABEL.sub("", code))
     if not digits.isdigit() or not 4 <= len(digits) <= 10 or len(digits) % 2:
         return None
+    return digits
+
+
+def subdivided(digits: str) -> str:
+    """The digits of a code that subdivide its heading: a pair of zeros at the end, past the
+    six-digit heading, says the line is not subdivided there ("2841 80 00" in the EU's
+    nomenclature is 2841.80 as a whole; China's "2841.80.10.00" is 2841.80.10), so a code
+    that ends in them is not another line than a longer code of the same heading."""
+    while len(digits) > 6 and digits.endswith("00"):
+        digits = digits[:-2]
     return digits
 
 

@@ -29,9 +29,10 @@ from rapidfuzz import fuzz, process
 
 from .countries import to_alpha2
 from .entries import Where, iso_date
+from .text import is_cjk
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
-           "normalise_name", "same_party"]
+           "normalise_name", "same_party", "spellings"]
 
 THRESHOLD = 90.0
 # The fields of a restricted_parties entry.
@@ -50,7 +51,7 @@ _LEGAL = frozenset((
     "srl", "spa", "bv", "nv", "ab", "as", "asa", "oy", "oyj", "aps", "kk", "yk", "jsc", "ojsc",
     "pjsc", "ooo", "zao", "sdn", "bhd", "pte", "pty", "pvt", "private", "tbk", "nl", "sl", "sau",
     "sae", "cv", "se", "aktiebolag", "aktiengesellschaft", "kabushikigaisha", "osakeyhtiö",
-    "osakeyhtio", "aksjeselskap", "aktieselskab", "berhad",
+    "osakeyhtio", "aksjeselskap", "aktieselskab", "berhad", "sro", "kft", "doo", "spzoo",
 ))
 # fmt: on
 # Legal forms written out in words, as the form they spell.
@@ -62,6 +63,8 @@ _PHRASES = {
     ("societe", "anonyme"): "sa", ("société", "anonyme"): "sa",
     ("sociedad", "anonima"): "sa", ("sociedad", "anónima"): "sa",
     ("societa", "per", "azioni"): "spa", ("società", "per", "azioni"): "spa",
+    ("sp", "z", "oo"): "spzoo", ("sp", "z", "o", "o"): "spzoo",
+    ("spółka", "z", "oo"): "spzoo", ("spolka", "z", "oo"): "spzoo",
     ("besloten", "vennootschap"): "bv",
     ("naamloze", "vennootschap"): "nv",
     ("gesellschaft", "mbh"): "gmbh",
@@ -74,6 +77,12 @@ _DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
 # An address after the name: from the first comma whose part holds a number ("Elbtal
 # Halbleitertechnik GmbH, Manfred-von-Ardenne-Ring 20, 01099 Dresden"; not "Co., Ltd.").
 _ADDRESS = re.compile(r",(?=[^,]*\d).*\Z", re.DOTALL)
+# A registration number beside the name: in brackets with a digit in them ("Sachsen Photonik
+# GmbH (EORI DE4471209856321)"; not "(Hong Kong)"), or after a label of such numbers.
+_IDENTIFIER = re.compile(
+    r"\s*[(\[（][^)\]）]*\d[^)\]）]*[)\]）]"
+    r"|\s+(?i:eori|vat|tax\s+id|tin|uscc|usci|uen|abn|cnpj|nif|nip|siret|krs|regon"
+    r"|reg(?:istration)?\.?\s+no)\b[\s:#.]*[\w-]*\d[\w-]*")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -91,10 +100,30 @@ def normalise_name(name: str) -> str:
     return _split_name(name)[0]
 
 
+# A name written in two scripts, one in brackets: "宁波科田磁业有限公司 (Ningbo Ketian Magnet
+# Co Ltd)".
+_TWO_SCRIPTS = re.compile(r"\s*([^()（）]+?)\s*[(（]([^()（）]+)[)）]\s*")
+
+
+@lru_cache(maxsize=8192)
+def spellings(name: str) -> tuple[str, ...]:
+    """The name, and where it is written in two scripts (Chinese, Japanese or Korean and
+    another), each of the two: papers often give one of them alone."""
+    found = _TWO_SCRIPTS.fullmatch(name)
+    if found and is_cjk(found[1]) != is_cjk(found[2]):
+        return name, found[1], found[2]
+    return (name,)
+
+
 @lru_cache(maxsize=8192)
 def same_party(a: str, b: str) -> bool:
     """Two names of one party: equal once normalised, or nearly so (word order aside), and not
-    of two different legal forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH")."""
+    of two different legal forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH"). A
+    name in two scripts is the party of either of them."""
+    return any(_same_name(x, y) for x in spellings(a) for y in spellings(b))
+
+
+def _same_name(a: str, b: str) -> bool:
     (x, forms_x), (y, forms_y) = _split_name(a), _split_name(b)
     if forms_x and forms_y and forms_x.isdisjoint(forms_y):
         return False
@@ -105,7 +134,8 @@ def same_party(a: str, b: str) -> bool:
 def _split_name(name: str) -> tuple[str, frozenset[str]]:
     """The name without its legal forms, and the forms it ends with, one word for each kind
     ("Co., Ltd." and "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``)."""
-    text = _ADDRESS.sub("", unicodedata.normalize("NFKC", name)).casefold().strip()
+    text = unicodedata.normalize("NFKC", name)
+    text = _ADDRESS.sub("", _IDENTIFIER.sub("", text)).casefold().strip()
     for suffix in _CJK_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
@@ -225,26 +255,12 @@ class PartyMatcher:
         return cls(built, aliases)
 
     def match(self, name: str, country: str | None = None) -> PartyMatch | None:
-        """The best listed entity this party name matches, or None."""
-        query = normalise_name(name)
-        if not query:
-            return None
+        """The best listed entity this party name matches (either spelling of a name in two
+        scripts), or None."""
         code = to_alpha2(country) if country else None
-        hits: list[tuple[float, int, str]] = []
-        for entry_index, alias in self._exact.get(query, ()):
-            hits.append((100.0, entry_index, alias))
-        words = query.split(" ")
-        for cut in range(len(words) - 1, 1, -1):  # a listed parent's name, then more words
-            for entry_index, alias in self._parents.get(" ".join(words[:cut]), ()):
-                hits.append((100.0, entry_index, alias))
-        if not hits and len(query) >= MIN_FUZZY_LENGTH and self._choices:
-            for _, score, choice in process.extract(
-                query, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=THRESHOLD, limit=5
-            ):
-                for entry_index, alias in self._owners[choice]:
-                    hits.append((float(score), entry_index, alias))
         best: tuple[float, int, str] | None = None
-        for score, entry_index, alias in hits:
+        for score, entry_index, alias in (
+                hit for spelling in spellings(name) for hit in self._hits(spelling)):
             entry = self._entries[entry_index]
             if code and entry.country and code != entry.country and score < 100.0:
                 continue
@@ -264,6 +280,26 @@ class PartyMatcher:
             country=entry.country,
             military_user=entry.military_user,
         )
+
+    def _hits(self, name: str) -> list[tuple[float, int, str]]:
+        """(score, entry, alias) of every listed name this one matches."""
+        query = normalise_name(name)
+        if not query:
+            return []
+        hits: list[tuple[float, int, str]] = []
+        for entry_index, alias in self._exact.get(query, ()):
+            hits.append((100.0, entry_index, alias))
+        words = query.split(" ")
+        for cut in range(len(words) - 1, 1, -1):  # a listed parent's name, then more words
+            for entry_index, alias in self._parents.get(" ".join(words[:cut]), ()):
+                hits.append((100.0, entry_index, alias))
+        if not hits and len(query) >= MIN_FUZZY_LENGTH and self._choices:
+            for _, score, choice in process.extract(
+                query, self._choices, scorer=fuzz.token_sort_ratio, score_cutoff=THRESHOLD, limit=5
+            ):
+                for entry_index, alias in self._owners[choice]:
+                    hits.append((float(score), entry_index, alias))
+        return hits
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -141,6 +141,11 @@ INCIDENTAL = Beside(
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
                # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
                r"|(?i:\bfor\s+(?:[\w'’-]+\s+){0,2})$"
+               # how they were tested, and for what: "tested by HPGe (high-purity germanium)
+               # spectrometry", "analysed by ICP-MS for Ga, Ge, In"
+               r"|(?i:\b(?:tested|measured|analy[sz]ed|determined|checked|scanned|examined)"
+               r"\s+(?:by|with|using|via|on|for)\b[^,;:.]{0,40}?"
+               r"(?:(?-i:\b[A-Z][a-z]?\d*)\s*,\s*)*)$"
                # inside a quoted title or brand: "band 'Gallium'", "board game 'Antimony & Ash'"
                r"|(?<=[\s(\[:,])['\"‘“«「][^'\"’”»」]*$"),
     re.compile(r"(?i:(?:\s*-?\s*(?:/|&|\band\b|\bor\b)\s*-?\s*[A-Za-z]{1,12})*[\s-]*free\b(?!-\w)"

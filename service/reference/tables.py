@@ -17,7 +17,7 @@ from ..models.construct import construct, replace
 from .countries import ALPHA2, to_alpha2
 from .entries import EntryError
 from .facts import DocumentFacts, Facts, GoodFacts, PartyFacts
-from .hs import canonical_hs, hs_digits
+from .hs import canonical_hs, hs_digits, subdivided
 from .items import ITEM_FIELDS, ControlledItem, ItemCatalogue
 from .parties import PARTY_FIELDS, PartyMatch, PartyMatcher, same_party
 from .prices import PRICE_FIELDS, RATE_FIELDS, PriceBook
@@ -387,12 +387,13 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
 
 
 def _covers_codes(codes: Sequence[str], digits: str) -> bool:
-    """A document's HS codes cover a good when one code is a prefix of the other (or none
-    are named)."""
+    """A document's HS codes cover a good when one code is a prefix of the other, once zeros
+    that do not subdivide a heading are set aside (`subdivided`), or when none are named."""
     if not codes:
         return True
+    digits = subdivided(digits)
     for code in codes:
-        ld = hs_digits(code) or ""
+        ld = subdivided(hs_digits(code) or "")
         if ld and (digits.startswith(ld) or ld.startswith(digits)):
             return True
     return False
