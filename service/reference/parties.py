@@ -79,10 +79,11 @@ _DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
 _ADDRESS = re.compile(r",(?=[^,]*\d).*\Z", re.DOTALL)
 # A registration number beside the name: in brackets with a digit in them ("Sachsen Photonik
 # GmbH (EORI DE4471209856321)"; not "(Hong Kong)"), or after a label of such numbers.
+# (Possessive and from a run's first space: no backtracking over long runs of spaces.)
 _IDENTIFIER = re.compile(
-    r"\s*[(\[（][^)\]）]*\d[^)\]）]*[)\]）]"
-    r"|\s+(?i:eori|vat|tax\s+id|tin|uscc|usci|uen|abn|cnpj|nif|nip|siret|krs|regon"
-    r"|reg(?:istration)?\.?\s+no)\b[\s:#.]*[\w-]*\d[\w-]*")
+    r"(?<!\s)(?:\s*+[(\[（][^)\]）\d]*+\d[^)\]）]*+[)\]）]"
+    r"|\s++(?i:eori|vat|tax\s+id|tin|uscc|usci|uen|abn|cnpj|nif|nip|siret|krs|regon"
+    r"|reg(?:istration)?\.?\s+no)\b[\s:#.]*+[\w-]*\d[\w-]*)")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
