@@ -125,6 +125,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         # an element symbol standing apart from a formula
         ("gallium (Ga) 99.99% ingots", "gallium-metal"),
         ("Ge/Ga scrap", "germanium-metal"),
+        ("5 kg Ga ingots 4N", "gallium-metal"),  # a quantity before the symbol, not a gauge
     ],
 )
 def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) -> None:
@@ -286,6 +287,9 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Lead-free solder wire, gallium- and germanium-free",
         "Aluminium ingots 99.7%, excluding gallium (Ga below 0.01%)",
         "Lanthanum oxide La2O3 99.99%, contains no Sm, Gd, Tb, Dy, Lu, Sc or Y",
+        # a gauge, not the symbol
+        "18 Ga galvanised brad nails, 50 mm",
+        "Stainless steel tie wire 20 ga., 1 kg coils",
         # how the goods were tested, and for what
         "Dried shiitake mushrooms; radioactivity tested by HPGe (high-purity germanium) gamma "
         "spectrometry, Cs-137 not detected",

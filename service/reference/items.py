@@ -73,12 +73,17 @@ _PROPERTIES = frozenset({"purity_pct", "flexural_strength_mpa", "density_g_cm3",
                          "capacity_mah_g", "energy_density_wh_kg", "contains_any"})
 
 
+# A gauge after a whole number: "18 Ga brad nails", "wire 20 ga" (not "Cu70 Ga30", "5 kg Ga").
+_GAUGE = re.compile(r"(?<![\d.,/])(\d{1,2}) ?(?:Ga|ga)\b\.?(?! ?[\d%])")
+
+
 @lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """NFKC (full-width to half-width, subscripts to digits), traditional to simplified for the
-    listed characters, whitespace collapsed. Case is kept: formulas are case-sensitive."""
+    listed characters, whitespace collapsed, a wire or nail gauge written out. Case is kept:
+    formulas are case-sensitive."""
     text = _OXIDATION_STATE.sub("", unicodedata.normalize("NFKC", text).translate(TRADITIONAL))
-    return _SPACE.sub(" ", text).strip()
+    return _GAUGE.sub(r"\1 gauge", _SPACE.sub(" ", text).strip())
 
 
 def _name_key(term: str) -> tuple[str, ...]:
