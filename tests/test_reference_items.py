@@ -126,6 +126,10 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("gallium (Ga) 99.99% ingots", "gallium-metal"),
         ("Ge/Ga scrap", "germanium-metal"),
         ("5 kg Ga ingots 4N", "gallium-metal"),  # a quantity before the symbol, not a gauge
+        # a CAS Registry Number alone
+        ("CAS 12064-62-9, 99.99 %, white powder, 25 kg drums", "gadolinium-oxide"),
+        ("7440-56-4 ingots", "germanium-metal"),
+        ("Ho metal 99.9 % (Ho/TREM), ingot pieces", "holmium-metal"),
     ],
 )
 def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) -> None:
@@ -304,6 +308,8 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
     ("description", "controlled"),
     [
         ("Antimony trioxide 99.5%", False),
+        ("CAS No. 1309-64-4, 99.5%", False),  # antimony trioxide by its CAS number, below 99.99 %
+        ("CAS No. 1309-64-4, 99.999%", True),
         ("Antimony trioxide 99.8% flame retardant grade", False),
         ("Antimony trioxide", False),  # unstated purity clears the oxide
         ("Antimony trioxide 99.99%", True),
@@ -473,6 +479,23 @@ def test_description_facts() -> None:
     battery = description_facts("LFP cells 3.2 V 280 Ah, 165 Wh/kg; cathode 158 mAh/g")
     assert battery.energy_density_wh_kg == 165 and battery.capacity_mah_g == 158
     assert description_facts("LFP cells 280 Ah").capacity_mah_g is None
+
+
+@pytest.mark.parametrize(("text", "purity"), [
+    # what a total of impurities or ash leaves
+    ("Antimony trioxide: total metallic impurities < 80 ppm (GDMS)", 99.992),
+    ("Isostatic graphite, purified: ash < 20 ppm, 1.74 g/cm³", 99.998),
+    ("Total impurities (Fe+Cu+Pb) < 50 ppm", 99.995),
+    ("Sb2O3, impurities max. 0,01 %", 99.99),
+    ("Moulded graphite, ash content ≤ 0.1 %", 99.9),
+    ("Extruded graphite, ash 0.12–0.18 %", 99.82),  # a range at its upper end
+    # a limit per element, or a list of elements, is no total
+    ("Gallium, each impurity < 1 ppm", None),
+    ("Sb2O3 99.5%, impurities: Pb 0.02%, As 0.01%", 99.5),
+])
+def test_purity_from_what_is_not_the_goods(text: str, purity: float | None) -> None:
+    found = description_facts(text).purity_pct
+    assert found == purity if purity is None else found == pytest.approx(purity)
 
 
 def test_by_heading(catalogue: ItemCatalogue) -> None:

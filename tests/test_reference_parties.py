@@ -61,6 +61,14 @@ def matcher() -> PartyMatcher:
         ("美国雷神导弹与防务公司 (Raytheon Missiles & Defense)", "US",
          "Raytheon Missiles & Defense"),
         ("Lockheed Martin Corporation (洛克希德·马丁公司)", None, "Lockheed Martin Corporation"),
+        # an acronym, a unit of the organisation, a place after the name, the listed parent
+        ("Raytheon Missiles and Defense (RMD) – Tucson Operations", "US",
+         "Raytheon Missiles & Defense"),
+        ("Raytheon Missiles & Defense, Supply Chain Compliance", None,
+         "Raytheon Missiles & Defense"),
+        ("洛克希德·马丁公司（美国马里兰州贝塞斯达）", "US", "Lockheed Martin Corporation"),
+        ("Sikorsky Aircraft Corporation, a Lockheed Martin Company", "US",
+         "Lockheed Martin Corporation"),
     ],
 )
 def test_hits(matcher: PartyMatcher, name: str, country: str | None, listed: str) -> None:
@@ -91,6 +99,8 @@ def test_hits(matcher: PartyMatcher, name: str, country: str | None, listed: str
         ("Applied Technologies Group Shenzhen Co Ltd", "CN"),  # not a listed parent
         ("Lockhead Martin", "GB"),  # a fuzzy hit needs the same country
         ("Martin Lockheed Logistics", "CN"),
+        ("Sikorsky Aircraft Corporation", "US"),  # names no listed parent
+        ("Stratford Avionics Inc, a Raytheon Technologies company", "US"),  # a parent not listed
     ],
 )
 def test_misses(matcher: PartyMatcher, name: str, country: str | None) -> None:
@@ -132,6 +142,13 @@ def test_match_details(matcher: PartyMatcher) -> None:
         ("Acme (Hong Kong) Ltd", "acme hong kong"),
         ("Vat Products (UK) Ltd", "vat products uk"),
         ("Shenzhen 3D Printing Co", "shenzhen 3d printing"),
+        # a unit of the organisation, the firm it belongs to
+        ("Technische Universiteit Eindhoven, Department of Applied Physics",
+         "technische universiteit eindhoven"),
+        ("Raytheon Missiles & Defense – Tucson Operations", "raytheon missiles and defense"),
+        ("Sikorsky Aircraft Corporation, a Lockheed Martin Company", "sikorsky aircraft"),
+        ("Lab Supplies Ltd", "lab supplies"),
+        ("imec vzw", "imec"),
     ],
 )
 def test_normalise_name(raw: str, expected: str) -> None:
@@ -197,6 +214,12 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     ("宁波科田磁业有限公司（Ningbo Ketian Magnet Co Ltd）", "宁波科田磁业有限公司", True),
     ("宁波科田磁业有限公司 (Ningbo Ketian Magnet Co Ltd)", "Ningbo Huayang Magnet Co Ltd", False),
     ("Acme (Hong Kong) Ltd", "Hong Kong Ltd", False),
+    # an acronym in brackets, a unit of the organisation
+    ("imec vzw (Interuniversitair Micro-Electronica Centrum)", "imec vzw", True),
+    ("Raytheon Missiles and Defense (RMD)", "RMD", True),
+    ("Technische Universiteit Eindhoven, Department of Applied Physics",
+     "Technische Universiteit Eindhoven", True),
+    ("Acme Ltd (Hong Kong)", "Beta Ltd (Hong Kong)", False),  # a place is no other name
     ("Baltic Anode Materials Spółka z o.o.", "Baltic Anode Materials Sp. z o.o.", True),
     ("Kessler Sensorik Aktiengesellschaft", "Kessler Sensorik GmbH", False),
     # two legal forms are two companies

@@ -199,6 +199,13 @@ _BARE_PURITY = re.compile(
     r"(?!\s*(?i:mm|cm|nm|um|µm|μm|m\b|kg|g\b|t\b|lb|ppm|ppb|mesh|°|mpa|gpa|x\b|\*))"
 )
 _NINES = re.compile(r"(?<![A-Za-z0-9.])([3-9])N(5)?(?![A-Za-z0-9])")
+# A purity stated as what is not the goods: "total metallic impurities < 80 ppm", "ash 0.12-0.18
+# %", "impurities (Fe+Cu+Pb) max. 50 ppm" (not "each impurity < 1 ppm", a limit per element,
+# nor "impurities: Pb 0.02 %"). A range counts at its upper end.
+_REMAINDER = re.compile(
+    r"(?i:(?<!each\s)\b(?:total\s+(?:[a-z]+\s+){0,2}impurit(?:y|ies)|impurities(?:\s+total)?"
+    r"|ash(?:\s+content)?)\s*(?:\([^)]{0,40}\)\s*)?[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under"
+    r"|less\s+than)?\s*(\d+(?:[.,]\d+)?)(?:\s*[-–~]\s*(\d+(?:[.,]\d+)?))?\s*(ppm|%))")
 _MPA = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mpa)(?![A-Za-z])")
 # A strength in MPa that its clause names as another kind than flexural ("compressive strength
 # 85 MPa") is not the flexural strength of No. 39.
@@ -241,9 +248,10 @@ class DescriptionFacts:
 
 
 def description_facts(text: str) -> DescriptionFacts:
-    """Purity is the largest percentage of at least 50 % or a "5N"-style grade; the others are
-    the largest value stated in their unit (MPa, g/cm3, mAh/g, Wh/kg), a strength in MPa that
-    its clause names as compressive, tensile or another kind left out."""
+    """Purity is the largest percentage of at least 50 %, "5N"-style grade, or purity that a
+    total of impurities or ash leaves (`_REMAINDER`); the others are the largest value stated
+    in their unit (MPa, g/cm3, mAh/g, Wh/kg), a strength in MPa that its clause names as
+    compressive, tensile or another kind left out."""
     text = normalise(text)
     found = [m[1] for pattern in (_PCT, _BARE_PURITY) for m in pattern.finditer(text)
              if not _UPPER_BOUND.search(text, 0, m.start())]
@@ -251,6 +259,11 @@ def description_facts(text: str) -> DescriptionFacts:
     purities = [v for v in stated if 50.0 <= v <= 100.0]
     for nines, five in _NINES.findall(text):
         purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
+    for low, high, unit in _REMAINDER.findall(text):
+        rest = float((high or low).replace(",", "."))
+        purity = 100.0 - (rest / 10_000 if unit.lower() == "ppm" else rest)
+        if 50.0 <= purity <= 100.0:
+            purities.append(purity)
 
     def largest(pattern: re.Pattern[str]) -> float | None:
         return max((float(v) for v in pattern.findall(text)), default=None)

@@ -32,7 +32,7 @@ from .entries import Where, iso_date
 from .text import is_cjk
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
-           "normalise_name", "same_party", "spellings"]
+           "normalise_name", "owner", "same_party", "spellings"]
 
 THRESHOLD = 90.0
 # The fields of a restricted_parties entry.
@@ -52,6 +52,7 @@ _LEGAL = frozenset((
     "pjsc", "ooo", "zao", "sdn", "bhd", "pte", "pty", "pvt", "private", "tbk", "nl", "sl", "sau",
     "sae", "cv", "se", "aktiebolag", "aktiengesellschaft", "kabushikigaisha", "osakeyhtiö",
     "osakeyhtio", "aksjeselskap", "aktieselskab", "berhad", "sro", "kft", "doo", "spzoo",
+    "vzw", "asbl",
 ))
 # fmt: on
 # Legal forms written out in words, as the form they spell.
@@ -101,19 +102,51 @@ def normalise_name(name: str) -> str:
     return _split_name(name)[0]
 
 
-# A name written in two scripts, one in brackets: "宁波科田磁业有限公司 (Ningbo Ketian Magnet
-# Co Ltd)".
-_TWO_SCRIPTS = re.compile(r"\s*([^()（）]+?)\s*[(（]([^()（）]+)[)）]\s*")
+# A unit of the organisation after its name: ", Department of Applied Physics", " – Tucson
+# Operations", ", Supply Chain Compliance", ", Attn. Purchasing".
+_UNIT_WORDS = (r"department|dept|division|faculty|school|laboratory|lab|plant|site|branch"
+               r"|factory|works|campus|facility|unit|office|operations|procurement|purchasing"
+               r"|supply\s+chain|attn|attention|c/o|care\s+of")
+_UNIT = re.compile(
+    rf"(?:,|\s[-–—])\s*(?:(?i:(?:the\s+)?(?:{_UNIT_WORDS}))\b|[^,()]*\b(?i:{_UNIT_WORDS})\.?\s*$)"
+    r".*\Z", re.DOTALL)
+# A name with a bracket at its end: "宁波科田磁业有限公司 (Ningbo Ketian Magnet Co Ltd)",
+# "Raytheon Missiles and Defense (RMD)".
+_BRACKETED = re.compile(r"\s*([^()（）]+?)\s*[(（]([^()（）]+)[)）]\s*")
+# "Sikorsky Aircraft Corporation, a Lockheed Martin Company": the firm it belongs to.
+_OWNER = re.compile(r"(?i:,?\s*\(?\s*\b(?:an?|part\s+of)\s+(.+?)\s+"
+                    r"(?:company|subsidiary|business|group\s+company|division)\)?\s*)$")
+_NOT_INITIAL = frozenset(("and", "of", "the", "for", "de", "der", "und", "et", "y", "e"))
+
+
+def _acronym(short: str, long: str) -> bool:
+    """Whether `short` (one word) is made of the initials of `long`'s words ("RMD" of
+    "Raytheon Missiles and Defense", "imec" of "Interuniversitair Micro-Electronica Centrum")."""
+    letters = "".join(ch for ch in short.casefold() if ch.isalnum())
+    words = [w for w in re.split(r"[\s/-]+", long.casefold()) if w and w not in _NOT_INITIAL]
+    initials = "".join(w[0] for w in words if w[0].isalnum())
+    return 2 <= len(letters) <= 8 and (letters == initials or letters == initials[:-1])
 
 
 @lru_cache(maxsize=8192)
 def spellings(name: str) -> tuple[str, ...]:
-    """The name, and where it is written in two scripts (Chinese, Japanese or Korean and
-    another), each of the two: papers often give one of them alone."""
-    found = _TWO_SCRIPTS.fullmatch(name)
-    if found and is_cjk(found[1]) != is_cjk(found[2]):
-        return name, found[1], found[2]
+    """The name, and, where a bracket at its end holds the name in another script (Chinese,
+    Japanese or Korean and another) or an acronym of it (or the name it is an acronym of), each
+    of the two: papers often give one of them alone. A unit of the organisation after the name
+    is set aside first."""
+    found = _BRACKETED.fullmatch(_UNIT.sub("", name))
+    if found:
+        outside, inside = found[1], found[2]
+        if (is_cjk(outside) != is_cjk(inside) or _acronym(inside, outside)
+                or _acronym(outside.split()[0], inside)):
+            return name, outside, inside
     return (name,)
+
+
+def owner(name: str) -> str | None:
+    """The firm a name says it belongs to ("…, a Lockheed Martin Company"), or None."""
+    found = _OWNER.search(name)
+    return found[1] if found else None
 
 
 @lru_cache(maxsize=8192)
@@ -136,7 +169,8 @@ def _split_name(name: str) -> tuple[str, frozenset[str]]:
     """The name without its legal forms, and the forms it ends with, one word for each kind
     ("Co., Ltd." and "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``)."""
     text = unicodedata.normalize("NFKC", name)
-    text = _ADDRESS.sub("", _IDENTIFIER.sub("", text)).casefold().strip()
+    text = _OWNER.sub("", _UNIT.sub("", _ADDRESS.sub("", _IDENTIFIER.sub("", text))))
+    text = text.casefold().strip()
     for suffix in _CJK_SUFFIXES:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
@@ -256,12 +290,20 @@ class PartyMatcher:
         return cls(built, aliases)
 
     def match(self, name: str, country: str | None = None) -> PartyMatch | None:
-        """The best listed entity this party name matches (either spelling of a name in two
-        scripts), or None."""
+        """The best listed entity this party name matches (any of its `spellings`, the name
+        before a bracket at its end, or the listed parent it says it belongs to), or None."""
         code = to_alpha2(country) if country else None
         best: tuple[float, int, str] | None = None
-        for score, entry_index, alias in (
-                hit for spelling in spellings(name) for hit in self._hits(spelling)):
+        names = spellings(name)
+        bracketed = _BRACKETED.fullmatch(_UNIT.sub("", name))
+        if bracketed and len(names) == 1:  # a place: "洛克希德·马丁公司（美国马里兰州贝塞斯达）"
+            names += (bracketed[1],)
+        hits = [hit for spelling in names for hit in self._hits(spelling)]
+        parent = owner(name)
+        if parent is not None:  # a firm of a listed parent whose divisions are listed with it
+            hits += [(100.0, entry_index, alias)
+                     for entry_index, alias in self._parents.get(normalise_name(parent), ())]
+        for score, entry_index, alias in hits:
             entry = self._entries[entry_index]
             if code and entry.country and code != entry.country and score < 100.0:
                 continue
