@@ -149,6 +149,7 @@ def test_match_details(matcher: PartyMatcher) -> None:
         ("Sikorsky Aircraft Corporation, a Lockheed Martin Company", "sikorsky aircraft"),
         ("Lab Supplies Ltd", "lab supplies"),
         ("imec vzw", "imec"),
+        ("A Plus Trading Company", "a plus trading"),  # "A …" opens a name, not an owner
     ],
 )
 def test_normalise_name(raw: str, expected: str) -> None:

@@ -1,8 +1,10 @@
 """Restricted-party screening: does a party name match a listed entity?
 
 Names are compared after normalisation (width, case, "&" as "and", punctuation, legal suffixes
-such as "Co., Ltd", "Inc", "GmbH", "Sdn Bhd", 有限公司 removed). A name matches an entry's name or
-alias when, normalised:
+such as "Co., Ltd", "Inc", "GmbH", "Sdn Bhd", 有限公司 removed, and what stands beside a name
+without being it: an address, a registration number, a unit of the organisation, the firm it
+says it belongs to). A name written twice, in two scripts or with its acronym in brackets, is
+read as each of its `spellings`. A name matches an entry's name or alias when, normalised:
 
 - it is equal (score 100);
 - for entries marked `divisions: true` (a listed parent company), it starts with the listed
@@ -12,7 +14,9 @@ alias when, normalised:
   is at least `THRESHOLD` (word order and small typos: "Lockhead Martin").
 
 Short listed names ("Skydio", "TCOM") match only exactly, so they never match everything. When
-both the party's and the entry's country are known and differ, only a score of 100 counts.
+both the party's and the entry's country are known and differ, only a score of 100 counts. A
+firm that says it belongs to a listed parent of that kind ("…, a Lockheed Martin Company")
+matches the parent.
 """
 
 from __future__ import annotations
@@ -114,7 +118,7 @@ _UNIT = re.compile(
 # "Raytheon Missiles and Defense (RMD)".
 _BRACKETED = re.compile(r"\s*([^()（）]+?)\s*[(（]([^()（）]+)[)）]\s*")
 # "Sikorsky Aircraft Corporation, a Lockheed Martin Company": the firm it belongs to.
-_OWNER = re.compile(r"(?i:,?\s*\(?\s*\b(?:an?|part\s+of)\s+(.+?)\s+"
+_OWNER = re.compile(r"(?i:\s*[,(]\s*(?:an?|part\s+of)\s+(.+?)\s+"
                     r"(?:company|subsidiary|business|group\s+company|division)\)?\s*)$")
 _NOT_INITIAL = frozenset(("and", "of", "the", "for", "de", "der", "und", "et", "y", "e"))
 
@@ -137,8 +141,9 @@ def spellings(name: str) -> tuple[str, ...]:
     found = _BRACKETED.fullmatch(_UNIT.sub("", name))
     if found:
         outside, inside = found[1], found[2]
+        first = outside.split()[:1]
         if (is_cjk(outside) != is_cjk(inside) or _acronym(inside, outside)
-                or _acronym(outside.split()[0], inside)):
+                or (first and _acronym(first[0], inside))):
             return name, outside, inside
     return (name,)
 
@@ -153,7 +158,7 @@ def owner(name: str) -> str | None:
 def same_party(a: str, b: str) -> bool:
     """Two names of one party: equal once normalised, or nearly so (word order aside), and not
     of two different legal forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH"). A
-    name in two scripts is the party of either of them."""
+    name is the party of each of its `spellings`."""
     return any(_same_name(x, y) for x in spellings(a) for y in spellings(b))
 
 
