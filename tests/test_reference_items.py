@@ -130,6 +130,14 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("CAS 12064-62-9, 99.99 %, white powder, 25 kg drums", "gadolinium-oxide"),
         ("7440-56-4 ingots", "germanium-metal"),
         ("Ho metal 99.9 % (Ho/TREM), ingot pieces", "holmium-metal"),
+        # a name written so as not to be read, and pinyin
+        ("Ga11ium meta1 ingots 4N", "gallium-metal"),
+        ("G a l l i u m  99.999% ingots", "gallium-metal"),
+        ("Gal-lium ingots 99.99%", "gallium-metal"),
+        ("4ntim0ny ingots 99.65%", "antimony-metal"),
+        ("Germ4nium sample pieces 5N", "germanium-metal"),
+        ("Linpian shimo, +100 mesh, 94% C", "graphite-natural-flake"),
+        ("Tan hua wu fen, 0.8 micron, for cemented carbide", "tungsten-carbide"),
     ],
 )
 def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) -> None:
@@ -291,6 +299,10 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Lead-free solder wire, gallium- and germanium-free",
         "Aluminium ingots 99.7%, excluding gallium (Ga below 0.01%)",
         "Lanthanum oxide La2O3 99.99%, contains no Sm, Gd, Tb, Dy, Lu, Sc or Y",
+        # codes, initials and alloys are not names written apart
+        "Part GA1500 bolts M8",
+        "A B C D E F G bolts",
+        "Co-Ni alloy wire",
         # a gauge, not the symbol
         "18 Ga galvanised brad nails, 50 mm",
         "Stainless steel tie wire 20 ga., 1 kg coils",

@@ -245,8 +245,19 @@ _OTHER_WORDS = frozenset((
     "expander", "carbine"))
 
 
+# A name written so as not to be read: letters spaced out ("G a l l i u m"), digits for letters
+# ("Ga11ium", "4ntim0ny"), a hyphen or dot inside the word ("Gal-lium"). Put back together
+# only where the result is a word of the items' ids (or one edit off one).
+_SPACED = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z] ){5,}[A-Za-z](?![A-Za-z0-9])")
+_DIGITS_FOR_LETTERS = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*\d)(?=(?:[0-9]*[A-Za-z]){3})[A-Za-z0-9]{6,}(?![A-Za-z0-9])")
+_SPLIT_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}[-.·][A-Za-z]{2,}(?![A-Za-z.·-])")
+_LEET = (str.maketrans("0134579", "oleastg"), str.maketrans("0134579", "oieastg"))
+
+
 class Speller:
-    """Rewrites words one edit off the catalogue's words (see above)."""
+    """Rewrites words one edit off the catalogue's words, and names written so as not to be
+    read (see above)."""
 
     __slots__ = ("_known", "_own", "_seen", "_words")
 
@@ -273,7 +284,24 @@ class Speller:
         return mended
 
     def __call__(self, text: str) -> str:
+        if any(ch.isdigit() for ch in text):
+            text = _DIGITS_FOR_LETTERS.sub(self._undigit, text)
+        text = _SPACED.sub(lambda m: self._rejoin(m.group(), m.group().replace(" ", "")), text)
+        text = _SPLIT_WORD.sub(lambda m: self._rejoin(m.group(), re.sub(r"[-.·]", "", m.group())),
+                               text)
         return _LONG_WORD.sub(self._mend, text)
+
+    def _rejoin(self, written: str, joined: str) -> str:
+        """`joined` where it is (or mends to) a word of the ids, else `written` as it was."""
+        return joined if self.word(joined).lower() in self._own else written
+
+    def _undigit(self, match: re.Match[str]) -> str:
+        word = match.group()
+        for table in _LEET:
+            found = self._rejoin(word, word.translate(table))
+            if found != word:
+                return found
+        return word
 
     def _mend(self, match: re.Match[str]) -> str:
         word = match.group()
