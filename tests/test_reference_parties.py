@@ -13,6 +13,8 @@ from service.reference.parties import PartyMatcher, normalise_name, same_party
 
 LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
 UEL = "Unreliable Entity List"
+NORTHERN = ("中国北方稀土（集团）高科技股份有限公司"
+            "（China Northern Rare Earth (Group) High-Tech Co.,Ltd）")
 
 
 def _entries() -> list[dict[str, Any]]:
@@ -221,6 +223,11 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     ("Technische Universiteit Eindhoven, Department of Applied Physics",
      "Technische Universiteit Eindhoven", True),
     ("Acme Ltd (Hong Kong)", "Beta Ltd (Hong Kong)", False),  # a place is no other name
+    # Japanese and Korean forms before or after the name; a bracket inside the last one
+    ("(주)스타그룹（Star Group Industrial Co., Ltd.）", "Star Group Industrial Co., Ltd.", True),
+    ("株式会社東芝", "東芝", True),
+    (NORTHERN, "中国北方稀土（集团）高科技股份有限公司", True),
+    (NORTHERN, "China Northern Rare Earth (Group) High-Tech Co., Ltd.", True),
     ("Baltic Anode Materials Spółka z o.o.", "Baltic Anode Materials Sp. z o.o.", True),
     ("Kessler Sensorik Aktiengesellschaft", "Kessler Sensorik GmbH", False),
     # two legal forms are two companies

@@ -47,6 +47,8 @@ MIN_FUZZY_LENGTH = 10
 _CJK_SUFFIXES = (
     "股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "总公司", "總公司", "公司"
 )  # fmt: skip
+# Japanese and Korean company forms, before or after the name (NFKC has made ㈱ "(株)").
+_CJK_FORMS = ("株式会社", "有限会社", "(株)", "(有)", "주식회사", "유한회사", "(주)", "(유)")
 # Legal-form words, stripped from the end (repeatedly) once punctuation is gone.
 # fmt: off
 _LEGAL = frozenset((
@@ -114,9 +116,10 @@ _UNIT_WORDS = (r"department|dept|division|faculty|school|laboratory|lab|plant|si
 _UNIT = re.compile(
     rf"(?:,|\s[-–—])\s*(?:(?i:(?:the\s+)?(?:{_UNIT_WORDS}))\b|[^,()]*\b(?i:{_UNIT_WORDS})\.?\s*$)"
     r".*\Z", re.DOTALL)
-# A name with a bracket at its end: "宁波科田磁业有限公司 (Ningbo Ketian Magnet Co Ltd)",
-# "Raytheon Missiles and Defense (RMD)".
-_BRACKETED = re.compile(r"\s*([^()（）]+?)\s*[(（]([^()（）]+)[)）]\s*")
+# A name with a bracket at its end (which may hold one more): "宁波科田磁业有限公司 (Ningbo
+# Ketian Magnet Co Ltd)", "Raytheon Missiles and Defense (RMD)", "中国北方稀土（集团）高科技
+# 股份有限公司（China Northern Rare Earth (Group) High-Tech Co.,Ltd）".
+_BRACKETED = re.compile(r"\s*(.+?)\s*[(（]((?:[^()（）]|[(（][^()（）]*[)）])+)[)）]\s*")
 # "Sikorsky Aircraft Corporation, a Lockheed Martin Company": the firm it belongs to.
 _OWNER = re.compile(r"(?i:\s*[,(]\s*(?:an?|part\s+of)\s+(.+?)\s+"
                     r"(?:company|subsidiary|business|group\s+company|division)\)?\s*)$")
@@ -180,6 +183,9 @@ def _split_name(name: str) -> tuple[str, frozenset[str]]:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)]
             break
+    for form in _CJK_FORMS:
+        if len(text) > len(form) and (text.startswith(form) or text.endswith(form)):
+            text = text.removeprefix(form).removesuffix(form).strip()
     text = text.replace("&", " and ").replace("＆", " and ")
     text = _DOTS.sub("", text)  # "L.L.C." -> "llc", "Co." -> "co"
     words = [w for w in _NON_WORD.split(text) if w]
