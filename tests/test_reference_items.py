@@ -16,7 +16,7 @@ from service.reference.items import (
     description_facts,
     normalise,
 )
-from service.reference.text import among_text, label_text
+from service.reference.text import among_text, carriage_text, label_text
 
 LISTS = Path(__file__).resolve().parents[1] / "rules" / "lists"
 
@@ -697,6 +697,22 @@ def test_label_text(packaging: str, label: str | None) -> None:
 ])
 def test_among_text(packaging: str, among: str | None) -> None:
     assert among_text(packaging) == among
+
+
+@pytest.mark.parametrize(("packaging", "carriage"), [
+    ("25 steel drums; 3/3 original B/L and EUC copy sent to consignee by SF Express courier "
+     "(documents only)", "25 steel drums"),
+    ("8 cartons; after import clearance at Lodz the cartons are handed to Poczta Polska",
+     "8 cartons"),
+    ("Original documents sent by DHL", None),
+    # the goods' own carriage stays, papers or not
+    ("Gallium ingots with original invoice, sent by DHL Express", "Gallium ingots with original "
+     "invoice, sent by DHL Express"),
+    ("5 kg bottles in DHL Express parcels. Invoice attached", "5 kg bottles in DHL Express "
+     "parcels; Invoice attached"),
+])
+def test_carriage_text(packaging: str, carriage: str | None) -> None:
+    assert carriage_text(packaging) == carriage
 
 
 @pytest.mark.parametrize(("description", "item_id"), [

@@ -162,6 +162,7 @@ class Facts:
     packaging: str | None
     packaging_label: str | None  # what the packaging says is written on the packages
     packaging_among: str | None  # the other goods the packaging says they travel among
+    packaging_carriage: str | None  # the packaging without what it says of the papers' travel
     parties: list[PartyFacts]
     restricted_parties: list[PartyFacts]
     end_user_country: str | None
@@ -186,6 +187,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "end_user_country": ("end_user.country",),
     "packaging_label": ("packaging",),
     "packaging_among": ("packaging",),
+    "packaging_carriage": ("packaging",),
     "destination_countries": ("route.destination_country", "end_user.country"),
     "foreign_currencies": ("goods",),
     "fx_missing": ("goods",),

@@ -21,7 +21,7 @@ from .hs import canonical_hs, hs_digits, subdivided
 from .items import ITEM_FIELDS, ControlledItem, ItemCatalogue
 from .parties import PARTY_FIELDS, PartyMatch, PartyMatcher, same_party
 from .prices import PRICE_FIELDS, RATE_FIELDS, PriceBook
-from .text import among_text, label_text
+from .text import among_text, carriage_text, label_text
 
 # What a licence says that decides whether it covers a line: its HS codes, valid until,
 # issued on.
@@ -154,6 +154,8 @@ class ReferenceTables:
             declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
             packaging_label=label_text(shipment.packaging) if shipment.packaging else None,
             packaging_among=among_text(shipment.packaging) if shipment.packaging else None,
+            packaging_carriage=(carriage_text(shipment.packaging) if shipment.packaging
+                                else None),
             parties=parties,
             restricted_parties=[p for p in parties if p.restricted] + named,
             end_user_country=end_user_country,

@@ -1,5 +1,5 @@
 """Text folding (case, width and punctuation, so that matching is robust to how text was
-typed), and the labels and the other goods a packaging text names."""
+typed), and what a packaging text says of the labels, of the other goods and of the carriage."""
 
 from __future__ import annotations
 
@@ -115,6 +115,25 @@ _AMONG = re.compile(
     + rf"|(?i:\binside\s+(?:the\s+)?+)(?![^,;.()]*\b(?i:{_PACKAGES})\b)" + _NOT_GOODS
     + r"([^,;.()]+)"
 )
+
+
+# A clause about how the papers travel ("3/3 original B/L and EUC copy sent to consignee by SF
+# Express (documents only)"), or about delivery once the goods have cleared import ("after
+# import clearance the cartons are handed to Poczta Polska"): neither is how the goods leave.
+_NOT_CARRIAGE = re.compile(
+    r"(?i:\b(?:documents?|docs|papers|originals?|b/l|bills?\s+of\s+lading|awb|air\s*waybills?"
+    r"|euc|end[-\s]user\s+certificates?|invoices?|certificates?|licen[cs]es?|packing\s+lists?)"
+    r"\b[^;,.]*?\b(?:sent|dispatched|couriered|mailed|posted|forwarded|delivered|go|goes|travel)\b"
+    r"|\bdocuments\s+only\b|\bafter\s+(?:import\s+|customs\s+)*clearance\b)")
+_CLAUSES = re.compile(r"[;\n]|\.(?:\s|$)")
+
+
+@lru_cache(maxsize=8192)
+def carriage_text(packaging: str) -> str | None:
+    """The packaging text without its clauses about how the papers travel or about delivery
+    after import clearance: what it says of how the goods leave. None when nothing is left."""
+    kept = [c.strip() for c in _CLAUSES.split(packaging) if c.strip()]
+    return "; ".join(c for c in kept if not _NOT_CARRIAGE.search(c)) or None
 
 
 @lru_cache(maxsize=8192)
