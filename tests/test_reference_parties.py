@@ -135,7 +135,7 @@ def test_match_details(matcher: PartyMatcher) -> None:
         ("The Boeing Company", "boeing"),
         ("湖南金和材料股份有限公司", "湖南金和材料"),
         ("Ｔｅｘｔ　Ｏｒｅ", "text ore"),
-        ("Wisła Magnesy Sp. z o.o.", "wisła magnesy"),
+        ("Wisła Magnesy Sp. z o.o.", "wisla magnesy"),  # in plain Latin letters
         ("Brno Optika s.r.o.", "brno optika"),
         # registration numbers beside the name
         ("Sachsen Photonik GmbH (EORI DE4471209856321)", "sachsen photonik"),
@@ -196,7 +196,11 @@ def test_bad_entries(change: dict[str, Any], field: str) -> None:
     ("Guangxi Huaxin Metals Co., Ltd.", "Guangxi Huaxin Metals Co Ltd", True),
     ("Guangxi Huaxin Metals Co., Ltd.", "GUANGXI HUAXIN METALS LIMITED", True),
     ("Guangxi Huaxin Metals Co., Ltd.", "Guangxi Huaxin Metals", True),  # no form: name alone
-    ("Straits Metals Pte Ltd", "Straits Metals Ltd", True),
+    ("Straits Metals Pte Ltd", "Straits Metals Pte. Limited", True),
+    # a private company is another kind than a public one
+    ("Straits Metals Pte Ltd", "Straits Metals Ltd", False),
+    ("Southern Cross Photonics Pty Ltd", "Southern Cross Photonics Limited", False),
+    ("Deccan Flame Retardants Pvt. Ltd.", "Deccan Flame Retardants Private Limited", True),
     ("Acme Inc.", "Acme Corporation", True),
     # a legal form written out is the form
     ("Nordic Cells Aktiebolag", "Nordic Cells AB", True),

@@ -1,10 +1,8 @@
 """Restricted-party screening: does a party name match a listed entity?
 
-Names are compared after normalisation (width, case, "&" as "and", punctuation, legal suffixes
-such as "Co., Ltd", "Inc", "GmbH", "Sdn Bhd", 有限公司 removed, and what stands beside a name
-without being it: an address, a registration number, a unit of the organisation, the firm it
-says it belongs to). A name written twice, in two scripts or with its acronym in brackets, is
-read as each of its `spellings`. A name matches an entry's name or alias when, normalised:
+Names are compared as `names` reads them (folded, legal forms and what stands beside a name
+set aside), each of their `spellings`, and the name before a bracket at the end ("洛克希德·
+马丁公司（美国马里兰州贝塞斯达）"). A name matches an entry's name or alias when, normalised:
 
 - it is equal (score 100);
 - for entries marked `divisions: true` (a listed parent company), it starts with the listed
@@ -21,19 +19,16 @@ matches the parent.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from .countries import to_alpha2
 from .entries import Where, iso_date
-from .text import is_cjk
+from .names import before_bracket, normalise_name, owner, same_party, spellings
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
            "normalise_name", "owner", "same_party", "spellings"]
@@ -43,168 +38,6 @@ THRESHOLD = 90.0
 PARTY_FIELDS = frozenset(("name", "aliases", "country", "list", "listed_on", "source", "divisions",
                           "military_user"))
 MIN_FUZZY_LENGTH = 10
-
-_CJK_SUFFIXES = (
-    "股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "总公司", "總公司", "公司"
-)  # fmt: skip
-# Japanese and Korean company forms, before or after the name (NFKC has made ㈱ "(株)").
-_CJK_FORMS = ("株式会社", "有限会社", "(株)", "(有)", "주식회사", "유한회사", "(주)", "(유)")
-# Legal-form words, stripped from the end (repeatedly) once punctuation is gone.
-# fmt: off
-_LEGAL = frozenset((
-    "co", "company", "companies", "corp", "corporation", "inc", "incorporated", "ltd", "limited",
-    "llc", "lc", "lp", "llp", "plc", "pllc", "gmbh", "mbh", "ag", "kg", "kgaa", "sa", "sas", "sarl",
-    "srl", "spa", "bv", "nv", "ab", "as", "asa", "oy", "oyj", "aps", "kk", "yk", "jsc", "ojsc",
-    "pjsc", "ooo", "zao", "sdn", "bhd", "pte", "pty", "pvt", "private", "tbk", "nl", "sl", "sau",
-    "sae", "cv", "se", "aktiebolag", "aktiengesellschaft", "kabushikigaisha", "osakeyhtiö",
-    "osakeyhtio", "aksjeselskap", "aktieselskab", "berhad", "sro", "kft", "doo", "spzoo",
-    "vzw", "asbl",
-))
-# fmt: on
-# Legal forms written out in words, as the form they spell.
-_PHRASES = {
-    ("limited", "partnership"): "lp",
-    ("kabushiki", "kaisha"): "kk",
-    ("yugen", "kaisha"): "yk",
-    ("sendirian", "berhad"): "bhd",
-    ("societe", "anonyme"): "sa", ("société", "anonyme"): "sa",
-    ("sociedad", "anonima"): "sa", ("sociedad", "anónima"): "sa",
-    ("societa", "per", "azioni"): "spa", ("società", "per", "azioni"): "spa",
-    ("sp", "z", "oo"): "spzoo", ("sp", "z", "o", "o"): "spzoo",
-    ("spółka", "z", "oo"): "spzoo", ("spolka", "z", "oo"): "spzoo",
-    ("besloten", "vennootschap"): "bv",
-    ("naamloze", "vennootschap"): "nv",
-    ("gesellschaft", "mbh"): "gmbh",
-    ("joint", "stock", "company"): "jsc", ("joint", "stock", "co"): "jsc",
-    ("gesellschaft", "mit", "beschrankter", "haftung"): "gmbh",
-    ("gesellschaft", "mit", "beschränkter", "haftung"): "gmbh",
-}
-_PHRASE_LENGTHS = sorted({len(p) for p in _PHRASES}, reverse=True)
-_DOTS = re.compile(r"(?<=\w)\.(?=\w)|\.(?=\s|$)")
-# An address after the name: from the first comma whose part holds a number ("Elbtal
-# Halbleitertechnik GmbH, Manfred-von-Ardenne-Ring 20, 01099 Dresden"; not "Co., Ltd.").
-_ADDRESS = re.compile(r",(?=[^,]*\d).*\Z", re.DOTALL)
-# A registration number beside the name: in brackets with a digit in them ("Sachsen Photonik
-# GmbH (EORI DE4471209856321)"; not "(Hong Kong)"), or after a label of such numbers.
-# (Possessive and from a run's first space: no backtracking over long runs of spaces.)
-_IDENTIFIER = re.compile(
-    r"(?<!\s)(?:\s*+[(\[（][^)\]）\d]*+\d[^)\]）]*+[)\]）]"
-    r"|\s++(?i:eori|vat|tax\s+id|tin|uscc|usci|uen|abn|cnpj|nif|nip|siret|krs|regon"
-    r"|reg(?:istration)?\.?\s+no)\b[\s:#.]*+[\w-]*\d[\w-]*)")
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-# Legal forms that name the same kind of company, as one form (co and company name none).
-_SAME_FORM = {"limited": "ltd", "incorporated": "corp", "inc": "corp", "corporation": "corp",
-              "mbh": "gmbh", "kgaa": "kg", "oyj": "oy", "ojsc": "jsc", "pjsc": "jsc",
-              "sdn": "bhd", "berhad": "bhd", "aktiebolag": "ab", "aktiengesellschaft": "ag",
-              "kabushikigaisha": "kk", "osakeyhtiö": "oy", "osakeyhtio": "oy",
-              "aksjeselskap": "as", "aktieselskab": "as"}
-_NO_FORM = frozenset(("co", "company", "companies"))
-
-
-def normalise_name(name: str) -> str:
-    """The comparable form of a company name: folded, punctuation and legal suffixes removed."""
-    return _split_name(name)[0]
-
-
-# A unit of the organisation after its name: ", Department of Applied Physics", " – Tucson
-# Operations", ", Supply Chain Compliance", ", Attn. Purchasing".
-_UNIT_WORDS = (r"department|dept|division|faculty|school|laboratory|lab|plant|site|branch"
-               r"|factory|works|campus|facility|unit|office|operations|procurement|purchasing"
-               r"|supply\s+chain|attn|attention|c/o|care\s+of")
-_UNIT = re.compile(
-    rf"(?:,|\s[-–—])\s*(?:(?i:(?:the\s+)?(?:{_UNIT_WORDS}))\b|[^,()]*\b(?i:{_UNIT_WORDS})\.?\s*$)"
-    r".*\Z", re.DOTALL)
-# A name with a bracket at its end (which may hold one more): "宁波科田磁业有限公司 (Ningbo
-# Ketian Magnet Co Ltd)", "Raytheon Missiles and Defense (RMD)", "中国北方稀土（集团）高科技
-# 股份有限公司（China Northern Rare Earth (Group) High-Tech Co.,Ltd）".
-_BRACKETED = re.compile(r"\s*(.+?)\s*[(（]((?:[^()（）]|[(（][^()（）]*[)）])+)[)）]\s*")
-# "Sikorsky Aircraft Corporation, a Lockheed Martin Company": the firm it belongs to.
-_OWNER = re.compile(r"(?i:\s*[,(]\s*(?:an?|part\s+of)\s+(.+?)\s+"
-                    r"(?:company|subsidiary|business|group\s+company|division)\)?\s*)$")
-_NOT_INITIAL = frozenset(("and", "of", "the", "for", "de", "der", "und", "et", "y", "e"))
-
-
-def _acronym(short: str, long: str) -> bool:
-    """Whether `short` (one word) is made of the initials of `long`'s words ("RMD" of
-    "Raytheon Missiles and Defense", "imec" of "Interuniversitair Micro-Electronica Centrum")."""
-    letters = "".join(ch for ch in short.casefold() if ch.isalnum())
-    words = [w for w in re.split(r"[\s/-]+", long.casefold()) if w and w not in _NOT_INITIAL]
-    initials = "".join(w[0] for w in words if w[0].isalnum())
-    return 2 <= len(letters) <= 8 and (letters == initials or letters == initials[:-1])
-
-
-@lru_cache(maxsize=8192)
-def spellings(name: str) -> tuple[str, ...]:
-    """The name, and, where a bracket at its end holds the name in another script (Chinese,
-    Japanese or Korean and another) or an acronym of it (or the name it is an acronym of), each
-    of the two: papers often give one of them alone. A unit of the organisation after the name
-    is set aside first."""
-    found = _BRACKETED.fullmatch(_UNIT.sub("", name))
-    if found:
-        outside, inside = found[1], found[2]
-        first = outside.split()[:1]
-        if (is_cjk(outside) != is_cjk(inside) or _acronym(inside, outside)
-                or (first and _acronym(first[0], inside))):
-            return name, outside, inside
-    return (name,)
-
-
-def owner(name: str) -> str | None:
-    """The firm a name says it belongs to ("…, a Lockheed Martin Company"), or None."""
-    found = _OWNER.search(name)
-    return found[1] if found else None
-
-
-@lru_cache(maxsize=8192)
-def same_party(a: str, b: str) -> bool:
-    """Two names of one party: equal once normalised, or nearly so (word order aside), and not
-    of two different legal forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH"). A
-    name is the party of each of its `spellings`."""
-    return any(_same_name(x, y) for x in spellings(a) for y in spellings(b))
-
-
-def _same_name(a: str, b: str) -> bool:
-    (x, forms_x), (y, forms_y) = _split_name(a), _split_name(b)
-    if forms_x and forms_y and forms_x.isdisjoint(forms_y):
-        return False
-    return x == y or fuzz.token_sort_ratio(x, y) >= 90
-
-
-@lru_cache(maxsize=16384)
-def _split_name(name: str) -> tuple[str, frozenset[str]]:
-    """The name without its legal forms, and the forms it ends with, one word for each kind
-    ("Co., Ltd." and "Limited" are both ``ltd``; "GmbH" is ``gmbh``, "AG" ``ag``)."""
-    text = unicodedata.normalize("NFKC", name)
-    text = _OWNER.sub("", _UNIT.sub("", _ADDRESS.sub("", _IDENTIFIER.sub("", text))))
-    text = text.casefold().strip()
-    for suffix in _CJK_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-            break
-    for form in _CJK_FORMS:
-        if len(text) > len(form) and (text.startswith(form) or text.endswith(form)):
-            text = text.removeprefix(form).removesuffix(form).strip()
-    text = text.replace("&", " and ").replace("＆", " and ")
-    text = _DOTS.sub("", text)  # "L.L.C." -> "llc", "Co." -> "co"
-    words = [w for w in _NON_WORD.split(text) if w]
-    if words and words[0] == "the":
-        words = words[1:]
-    forms: set[str] = set()
-    while len(words) > 1:
-        phrase = next((n for n in _PHRASE_LENGTHS
-                       if len(words) > n and tuple(words[-n:]) in _PHRASES), 0)
-        if phrase:
-            forms.add(_PHRASES[tuple(words[-phrase:])])
-            words = words[:-phrase]
-        elif words[-1] in _LEGAL:
-            if words[-1] not in _NO_FORM:
-                forms.add(_SAME_FORM.get(words[-1], words[-1]))
-            words = words[:-1]
-        else:
-            break
-    return " ".join(words), frozenset(forms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,9 +139,9 @@ class PartyMatcher:
         code = to_alpha2(country) if country else None
         best: tuple[float, int, str] | None = None
         names = spellings(name)
-        bracketed = _BRACKETED.fullmatch(_UNIT.sub("", name))
-        if bracketed and len(names) == 1:  # a place: "洛克希德·马丁公司（美国马里兰州贝塞斯达）"
-            names += (bracketed[1],)
+        before = before_bracket(name)
+        if before is not None and before not in names:  # a place, a note after the name
+            names += (before,)
         hits = [hit for spelling in names for hit in self._hits(spelling)]
         parent = owner(name)
         if parent is not None:  # a firm of a listed parent whose divisions are listed with it
