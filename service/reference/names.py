@@ -174,9 +174,9 @@ def _without_unit(text: str) -> str:
     if last:
         # the first separator after which no comma or bracket comes before the unit word
         bound = max(text.rfind(ch, 0, last.start()) for ch in ",()")
-        for separator in _SEPARATOR.finditer(text, max(bound, 0), last.start()):
-            if separator.start() >= bound:
-                return text[: separator.start()]
+        separator = next(_SEPARATOR.finditer(text, max(bound, 0), last.start()), None)
+        if separator is not None:
+            return text[: separator.start()]
     return text
 
 
