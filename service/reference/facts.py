@@ -172,6 +172,7 @@ class Facts:
     misdeclared_goods: list[GoodFacts]
     undervalued_goods: list[GoodFacts]
     unlicensed_goods: list[GoodFacts]
+    uncertified_goods: list[GoodFacts]  # controlled lines no end-user paper speaks of
     expired_licence_goods: list[GoodFacts]
     unverified_goods: list[GoodFacts]
     foreign_currencies: list[str]
@@ -193,7 +194,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "fx_missing": ("goods",),
     **{name: ("goods",) for name in (
         "controlled_goods", "misdeclared_goods", "undervalued_goods", "unlicensed_goods",
-        "expired_licence_goods", "unverified_goods")},
+        "uncertified_goods", "expired_licence_goods", "unverified_goods")},
     "licences": ("documents",),
     "inconsistent_documents": ("documents",),
 }

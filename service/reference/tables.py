@@ -44,6 +44,8 @@ MADE_OUT_TO_BUYER = frozenset({"commercial_invoice", "packing_list", "bill_of_la
                                "air_waybill", "contract"})
 # Documents the seller issues: the exporter.
 ISSUED_BY_SELLER = frozenset({"commercial_invoice", "packing_list"})
+# The end user's papers: either stands for the other, line by line.
+END_USER_PAPERS = frozenset({"end_user_certificate", "end_use_statement"})
 # Gross and net weights, rounding: a document within 2 % of the declaration agrees with it.
 QUANTITY_TOLERANCE = 0.02
 
@@ -125,6 +127,8 @@ class ReferenceTables:
         dest = route.destination_country
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
         lines = [_lines(d, goods) for d in raw_documents]
+        papers = [i for i, d in enumerate(raw_documents) if d.type in END_USER_PAPERS]
+        certified = {g.index for i in papers for g in lines[i]}
         buyers = tuple(p.name for p in (consignee, end_user, notify) if p is not None)
         documents = [_document(i, d, lines, goods, destinations, route.transit_countries,
                                raw_documents, buyers, exporter.name)
@@ -164,6 +168,7 @@ class ReferenceTables:
             inconsistent_documents=[d for d in documents if d.discrepancy is not None],
             unverified_goods=lists.unverified, misdeclared_goods=lists.misdeclared,
             undervalued_goods=lists.undervalued, unlicensed_goods=lists.unlicensed,
+            uncertified_goods=[g for g in lists.controlled if g.index not in certified],
             expired_licence_goods=lists.expired_licence,
             foreign_currencies=lists.foreign_currencies, fx_missing=lists.fx_missing)
         return facts, norm.changes
@@ -318,14 +323,16 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
 
     A document stating HS codes speaks of the lines they cover (`all_lines[index]`); one
     stating none, of all lines. Its codes disagree with the declaration when they cover no
-    line, or when a controlled line is covered by no document of its kind: a packing list per
-    line of goods covers the shipment as one packing list would. Transactional documents
-    (invoice, packing list, bills, customs declaration, certificate of origin) must state the
-    declared quantity; a licence, end-user certificate, end-use statement or contract states a
-    ceiling the consignment must not exceed. An invoice, packing list, bill, waybill or contract
-    made out to a party the shipment does not name (consignee, end user, notify party) is made
-    out to another buyer; an invoice or packing list issued by another firm than the exporter
-    comes from another seller."""
+    line, or when a controlled line is covered by no document of its kind: a packing list
+    per line of goods covers the shipment as one packing list would (an end-user
+    certificate and an end-use statement are of one kind, and a line neither covers is
+    DOC-EUC-MISSING). Transactional documents (invoice, packing list, bills, customs
+    declaration, certificate of origin) must state the declared quantity; a licence,
+    end-user certificate, end-use statement or contract states a ceiling the consignment
+    must not exceed. An invoice, packing list, bill, waybill or contract made out to a
+    party the shipment does not name (consignee, end user, notify party; for a contract,
+    the exporter too) is made out to another buyer; an invoice or packing list issued by
+    another firm than the exporter comes from another seller."""
     codes = doc.covers_hs
     lines = all_lines[index]
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
@@ -348,10 +355,13 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     if codes and doc.type != LICENCE:
         # a licence that does not cover the goods is LIC-INVALID, not an inconsistency
         own = {g.index for g in lines}
-        uncovered = [g for g in goods if g.controlled and g.index not in own]
+        kind = _kind(doc.type)
+        # a controlled line no end-user paper speaks of is DOC-EUC-MISSING (uncertified_goods)
+        uncovered = [] if kind == "end_user_paper" else [
+            g for g in goods if g.controlled and g.index not in own]
         if uncovered:  # rare: only then look at the other documents of its kind
             kin = {g.index for other, spoken_of in zip(all_documents, all_lines, strict=True)
-                   if other.type == doc.type and other.covers_hs for g in spoken_of}
+                   if _kind(other.type) == kind and other.covers_hs for g in spoken_of}
             uncovered = [g for g in uncovered if g.index not in kin]
         hs_mismatch = not lines or bool(uncovered)
         if hs_mismatch:
@@ -366,8 +376,10 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     if destination_mismatch:
         problems.append(f"names destination {doc.destination_country}, the shipment goes to "
                         f"{', '.join(destinations)}")
+    # a contract may be made out to either side of the sale
+    parties = (*buyers, seller) if doc.type == "contract" else buyers
     buyer_mismatch = (doc.type in MADE_OUT_TO_BUYER and doc.issued_to is not None
-                      and not any(same_party(doc.issued_to, b) for b in buyers))
+                      and not any(same_party(doc.issued_to, b) for b in parties))
     if buyer_mismatch:
         problems.append(f"is made out to {doc.issued_to}, whom the shipment does not name")
     seller_mismatch = (doc.type in ISSUED_BY_SELLER and doc.issued_by is not None
@@ -386,6 +398,11 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
         declared_quantity=declared, quantity_mismatch=quantity_mismatch, hs_mismatch=hs_mismatch,
         destination_mismatch=destination_mismatch, buyer_mismatch=buyer_mismatch,
         seller_mismatch=seller_mismatch, discrepancy=discrepancy)
+
+
+def _kind(doc_type: str) -> str:
+    """Documents of one kind: an end-use statement stands for an end-user certificate."""
+    return "end_user_paper" if doc_type in END_USER_PAPERS else doc_type
 
 
 def _covers_codes(codes: Sequence[str], digits: str) -> bool:
