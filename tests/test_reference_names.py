@@ -62,6 +62,14 @@ from service.reference.names import before_bracket, normalise_name, owner, same_
     # a person signing for the firm
     ("Tiroler Hartmetall GmbH", "Ing. Markus Hofer, Leiter Einkauf, for and on behalf of "
      "Tiroler Hartmetall GmbH"),
+    # forms of Asia, the Middle East and Latin America
+    ("Vardhman Carbide Tools Pvt. Ltd.", "M/s. Vardhman Carbide Tools Private Limited"),
+    ("Ferramentas Santa Luzia Ltda. - ME", "FERRAMENTAS SANTA LUZIA EIRELI - ME, CNPJ "
+     "23.456.789/0001-95"),
+    ("Siam Precision Holdings PCL", "Siam Precision Holdings Public Company Limited"),
+    # names in two scripts that nothing links cannot be compared: not taken for two parties
+    ("Kansai Precision Materials Co., Ltd.", "関西精密材料株式会社 調達部"),
+    ("Carmel Photonics Ltd.", "כרמל פוטוניקה בע\"מ (ח.פ. 514567890)"),
 ])
 def test_one_firm(a: str, b: str) -> None:
     assert same_party(a, b)
@@ -84,6 +92,11 @@ def test_one_firm(a: str, b: str) -> None:
     ("Pennine Advanced Ceramics Ltd t/a PennCer", "PennCer Distribution Ltd"),
     ("Nusantara Motor Systems GmbH", "PT Nusantara Industri Tbk"),
     ("Acme Ltd (Hong Kong)", "Beta Ltd (Hong Kong)"),
+    # free-zone arms and other forms of the same brand
+    ("Vardhman Carbide Tools Pvt. Ltd.", "Vardhman Carbide Tools FZE, SAIF Zone, Sharjah (UAE)"),
+    ("Gulf Optical Fibre FZCO", "Gulf Optical Fibre FZ-LLC, RAK Economic Zone"),
+    ("Nile Advanced Materials S.A.E.", "Nile Advanced Materials FZE, Jebel Ali Free Zone (UAE)"),
+    ("株式会社北陸光学材料", "北陸光学材料販売株式会社"),  # one script: compared
 ])
 def test_another_firm(a: str, b: str) -> None:
     assert not same_party(a, b)

@@ -80,7 +80,9 @@ OPERANDS: dict[str, tuple[dict[str, Any], str]] = {
                      "(case- and width-insensitive) or a term of an @list."),
     "hs_prefix": ({"anyOf": [_LIST_REF, {"type": "string"}, _TERMS]},
                   "The HS code starts with one of these codes."),
-    "same_party": ({"type": "string"}, "The name is the same party as `$field` (or this name)."),
+    "same_party": ({"type": "string"},
+                   "The name may be the same party as `$field` (or this name): it matches "
+                   "once read as company names are read, or shares no script with it."),
     "any": (_ITEMS, "Some item of the list satisfies the condition."),
     "all": (_ITEMS, "Every item of the list satisfies the condition."),
     "none": (_ITEMS, "No item of the list satisfies the condition."),

@@ -44,7 +44,7 @@ _LEGAL = frozenset((
     "jsc", "ojsc", "pjsc", "ooo", "zao", "sdn", "bhd", "pte", "pty", "pvt", "private", "tbk",
     "nl", "sl", "sau", "sae", "cv", "se", "aktiebolag", "aktiengesellschaft", "kabushikigaisha",
     "osakeyhtio", "aksjeselskap", "aktieselskab", "berhad", "sro", "kft", "doo", "spzoo", "vzw",
-    "asbl", "ltda", "sti", "ltee", "cie",
+    "asbl", "ltda", "sti", "ltee", "cie", "fze", "fzco", "fzc", "pcl", "eireli", "me", "epp",
 ))
 # Legal forms written before the name: "OOO Svetovye Tekhnologii", "PT Nusantara Industri".
 _LEADING = frozenset(("ooo", "ao", "zao", "oao", "pao", "pjsc", "jsc", "pt", "uab", "sia", "tov"))
@@ -84,6 +84,8 @@ _PHRASES = {
     ("gesellschaft", "mit", "beschraenkter", "haftung", "and", "compagnie",
      "kommanditgesellschaft"): "kg",
     ("joint", "stock", "company"): "jsc", ("joint", "stock", "co"): "jsc",
+    ("fz", "llc"): "fzllc", ("public", "company", "limited"): "pcl",
+    ("sapi", "de", "cv"): "sa", ("cong", "ty", "tnhh"): "llc", ("cong", "ty", "co", "phan"): "jsc",
     ("obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"): "ooo",
     ("obshchestvo", "s", "ogranichennoy", "otvetstvennost", "yu"): "ooo",
 }
@@ -93,8 +95,9 @@ _SAME_FORM = {"limited": "ltd", "incorporated": "corp", "inc": "corp", "corporat
               "mbh": "gmbh", "gesmbh": "gmbh", "kgaa": "kg", "oyj": "oy", "ojsc": "jsc",
               "pjsc": "jsc", "sdn": "bhd", "berhad": "bhd", "aktiebolag": "ab",
               "aktiengesellschaft": "ag", "kabushikigaisha": "kk", "osakeyhtio": "oy",
-              "aksjeselskap": "as", "aktieselskab": "as", "pvt": "private", "ltda": "ltd"}
-_NO_FORM = frozenset(("co", "company", "companies", "cie"))
+              "aksjeselskap": "as", "aktieselskab": "as", "pvt": "private", "ltda": "ltd",
+              "eireli": "ltd"}
+_NO_FORM = frozenset(("co", "company", "companies", "cie", "me", "epp"))
 # Forms that name one kind of company in two languages: a Russian OOO is an LLC in English, a
 # Japanese K.K. a "Co., Ltd." or a corporation.
 _SAME_KIND = frozenset(frozenset(pair) for pair in (
@@ -193,11 +196,34 @@ def owner(name: str) -> str | None:
 
 @lru_cache(maxsize=8192)
 def same_party(a: str, b: str) -> bool:
-    """Two names of one party: equal once normalised, or nearly so (word order aside, or a
-    word abbreviated with a full stop: "Ind." for "Industry"), and not of two different legal
-    forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH"). A name is the party of each
-    of its `spellings`."""
-    return any(_same_name(x, y) for x in spellings(a) for y in spellings(b))
+    """Whether two names may be one party: equal once normalised, or nearly so (word order
+    aside, or a word abbreviated with a full stop: "Ind." for "Industry"), and not of two
+    different legal forms ("Kessler Sensorik AG" is not "Kessler Sensorik GmbH"). A name is
+    the party of each of its `spellings`. Two names that share no script ("関西精密材料株式会社"
+    and "Kansai Precision Materials Co., Ltd.") cannot be compared, and are not taken for two
+    parties."""
+    pairs = [(x, y) for x in spellings(a) for y in spellings(b)]
+    if any(_same_name(x, y) for x, y in pairs):
+        return True
+    return not any(_scripts(x) & _scripts(y) for x, y in pairs)
+
+
+def _scripts(name: str) -> frozenset[str]:
+    """The scripts a name is written in, as far as names can be compared across them: Latin
+    (with Cyrillic and Greek, which anyascii writes in Latin letters as names are written in
+    them) and each other script (Chinese, Japanese and Korean as one; Thai, Arabic, Hebrew,
+    ...: a name in them is a translation, not a spelling, of its English name)."""
+    found = set()
+    for ch in name:
+        if not ch.isalpha():
+            continue
+        if is_cjk(ch):
+            found.add("cjk")
+        elif ch < "\u0590" or "\u1e00" <= ch < "\u2000":
+            found.add("latin")  # Latin, Greek, Cyrillic, Armenian and Latin extended
+        else:
+            found.add(unicodedata.name(ch, "?").split()[0])
+    return frozenset(found)
 
 
 @lru_cache(maxsize=8192)
@@ -369,6 +395,8 @@ def _split_name(name: str) -> tuple[str, frozenset[str]]:
     words = _words(text.replace("&", " and ").replace("＆", " and "))
     if words and words[0] == "the":
         words = words[1:]
+    if words[:2] == ["m", "s"] or words[:1] == ["messrs"]:  # "M/s." before an Indian firm
+        words = words[2:] if words[0] == "m" else words[1:]
     forms: set[str] = set()
     while len(words) > 1:
         if words[0] in _LEADING:
