@@ -303,6 +303,9 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Part GA1500 bolts M8",
         "A B C D E F G bolts",
         "Co-Ni alloy wire",
+        # a catalyst or an alloy's other metal
+        "PET bottle-grade resin IV 0.80, Sb-catalysed (锑系催化剂)",
+        "Lead-acid batteries 12V, lead-antimony positive grids (铅锑合金板栅)",
         # a gauge, not the symbol
         "18 Ga galvanised brad nails, 50 mm",
         "Stainless steel tie wire 20 ga., 1 kg coils",
@@ -732,6 +735,10 @@ def test_carriage_text(packaging: str, carriage: str | None) -> None:
      None),
     ("Finished germanium aspheric lenses, AR/DLC coated, mounted in aluminium cells", None),
     ("RF front-end modules for 5G smartphones (packaged GaAs HBT power amplifier and switch)",
+     None),
+    # in capitals, the plural too
+    ("65W USB-C PD WALL CHARGERS WITH GaN (GALLIUM NITRIDE) POWER TRANSISTORS, EU PLUG", None),
+    ("PERMANENT-MAGNET SYNCHRONOUS TRACTION MOTORS 150 KW, ROTORS WITH Dy-DIFFUSED NdFeB MAGNETS",
      None),
     # no article at the head: a noun before a form or a generic word, or after the head
     ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),

@@ -67,7 +67,7 @@ class Beside:
         French, Spanish and German put it ("chargeur GaN"; "Wolframcarbid-Fräser" is the first
         kind)."""
         alternation = "|".join(re.escape(n) for n in nouns)
-        noun = rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?[\s,:-]+"
+        noun = rf"(?<![A-Za-z])(?i:(?:{alternation})(?:e?s)?)[\s,:-]+"
         return cls(
             re.compile(noun + r"(?i:with|containing|incorporating|featuring|using|mit|de|du|des"
                        r"|au|aux|à|en|con|di|in)\s+(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\s+){0,2}$"),
@@ -76,7 +76,7 @@ class Beside:
                 # long hyphenated run cannot be split in many ways (no backtracking blow-up)
                 rf"[\s()\[\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
                 rf"[\s()\[\]-]+){{0,4}}"
-                rf"(?i:{alternation})(?:e?s|n)?(?![A-Za-z])(?![\s-]*(?i:{_FORMS})\b)"),
+                rf"(?i:(?:{alternation})(?:e?s|n)?)(?![A-Za-z])(?![\s-]*(?i:{_FORMS})\b)"),
             re.compile(noun + "$"))
 
     def holds(self, text: str, start: int, end: int) -> bool:
@@ -113,7 +113,7 @@ class ArticleHead:
     def __init__(self, nouns: Sequence[str]) -> None:
         alternation = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
         self._noun: re.Pattern[str] | None = re.compile(
-            rf"(?<![A-Za-z])(?i:{alternation})(?:e?s)?(?![A-Za-z])") if nouns else None
+            rf"(?<![A-Za-z])(?i:(?:{alternation})(?:e?s)?)(?![A-Za-z])") if nouns else None
 
     def __call__(self, text: str) -> bool:
         if self._noun is None:
@@ -165,7 +165,9 @@ INCIDENTAL = Beside(
                # the assay of an ore, a mixture or a compound, after a formula or a symbol:
                # "tungsten concentrate WO3 65%", "antimony triacetate, Sb 40%"
                r"|(?:(?<=\d)|(?<=\b(?-i:[A-Z][a-z])))\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*%"
-               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped)\b)"
+               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped|catalysed|catalyzed)\b)"
+               # a catalyst it names: "PET resin, Sb-catalysed (锑系催化剂)"
+               r"|系?催化"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
                # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"
                r"|\((?:[A-Z][a-z]?\d*)+\)\d"),
