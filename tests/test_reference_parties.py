@@ -71,6 +71,8 @@ def matcher() -> PartyMatcher:
         ("洛克希德·马丁公司（美国马里兰州贝塞斯达）", "US", "Lockheed Martin Corporation"),
         ("Sikorsky Aircraft Corporation, a Lockheed Martin Company", "US",
          "Lockheed Martin Corporation"),
+        ("Raytheon Missiles & Defense - Global Trade Logistics", "US",
+         "Raytheon Missiles & Defense"),
     ],
 )
 def test_hits(matcher: PartyMatcher, name: str, country: str | None, listed: str) -> None:

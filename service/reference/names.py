@@ -25,7 +25,7 @@ from rapidfuzz import fuzz
 
 from .text import is_cjk
 
-__all__ = ["before_bracket", "normalise_name", "owner", "same_party", "spellings"]
+__all__ = ["before_bracket", "before_dash", "normalise_name", "owner", "same_party", "spellings"]
 
 # Two names whose normalised forms are this similar (rapidfuzz's token-sort ratio) are one name.
 SAME_NAME_RATIO = 90
@@ -181,6 +181,13 @@ def _without_unit(text: str) -> str:
         if separator is not None:
             return text[: separator.start()]
     return text
+
+
+def before_dash(name: str) -> str | None:
+    """The name before a dash and what follows it, or None: "Raytheon Missiles & Defense -
+    Global Trade Logistics" is the name with one of its units after it."""
+    sides = _DASHED.split(name, maxsplit=1)
+    return sides[0] if len(sides) == 2 and len(sides[0].split()) >= 2 else None
 
 
 def _trimmed(name: str) -> str:

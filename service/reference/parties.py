@@ -2,7 +2,8 @@
 
 Names are compared as `names` reads them (folded, legal forms and what stands beside a name
 set aside), each of their `spellings`, and the name before a bracket at the end ("洛克希德·
-马丁公司（美国马里兰州贝塞斯达）"). A name matches an entry's name or alias when, normalised:
+马丁公司（美国马里兰州贝塞斯达）") or before a dash ("… - Global Trade Logistics"). A name matches
+an entry's name or alias when, normalised:
 
 - it is equal (score 100);
 - for entries marked `divisions: true` (a listed parent company), it starts with the listed
@@ -28,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from .countries import to_alpha2
 from .entries import Where, iso_date
-from .names import before_bracket, normalise_name, owner, same_party, spellings
+from .names import before_bracket, before_dash, normalise_name, owner, same_party, spellings
 
 __all__ = ["MIN_FUZZY_LENGTH", "PARTY_FIELDS", "THRESHOLD", "PartyMatch", "PartyMatcher",
            "normalise_name", "owner", "same_party", "spellings"]
@@ -139,9 +140,9 @@ class PartyMatcher:
         code = to_alpha2(country) if country else None
         best: tuple[float, int, str] | None = None
         names = spellings(name)
-        before = before_bracket(name)
-        if before is not None and before not in names:  # a place, a note after the name
-            names += (before,)
+        for before in (before_bracket(name), before_dash(name)):  # a place, a note, a unit
+            if before is not None and before not in names:
+                names += (before,)
         hits = [hit for spelling in names for hit in self._hits(spelling)]
         parent = owner(name)
         if parent is not None:  # a firm of a listed parent whose divisions are listed with it
