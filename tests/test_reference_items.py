@@ -323,6 +323,11 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
     ("description", "controlled"),
     [
         ("Antimony trioxide 99.5%", False),
+        # element symbols in capitals after "W/", "&" or "/"; "W/O" negates them
+        ("SINTERED NDFEB MAGNETS 48UH W/ DY & TB, NI COATED", True),
+        ("NDFEB N42 WITH DY", True),
+        ("DY-FREE NDFEB N45 ARC MAGNETS W/O DY/TB, ZN COATED", False),
+        ("NDFEB MAGNETS N52, NO DY/TB", False),
         ("CAS No. 1309-64-4, 99.5%", False),  # antimony trioxide by its CAS number, below 99.99 %
         ("CAS No. 1309-64-4, 99.999%", True),
         ("Antimony trioxide 99.8% flame retardant grade", False),

@@ -218,7 +218,8 @@ _ENERGY_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:wh\s*/\s*kg)(?![A
 # "sin disprosio", "ohne Dy". "No." followed by a number is a grade or item number, not a
 # negation, and "SEM" in capitals is a microscope, not Portuguese "without".
 _NEGATED_BEFORE = re.compile(
-    r"(?i:\b(?:no(?!\.?\s*\d)|not|without|zero|free\s+of|excluding|exclusive\s+of|sin|sans"
+    r"(?i:\bw/o(?![A-Za-z])"
+    r"|\b(?:no(?!\.?\s*\d)|not|without|zero|free\s+of|excluding|exclusive\s+of|sin|sans"
     r"|ohne|senza|frei\s+von|libre\s+de|exento\s+de|без|não\s+contém|nao\s+contem|bez|tanpa"
     r"|không\s+chứa|không\s+có|بدون)\b)|\b(?-i:sem)\b"
     r"|(?:不含|无|不添加|未添加|ไม่มี)"

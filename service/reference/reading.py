@@ -186,6 +186,12 @@ _FORM_AFTER = (r"[\s-]*(?:\d{1,3}(?:[.,]\d+)?\s*%|\d{2}[.,]\d+|[2-9]N\d?(?![A-Za
                r"|targets?|chips?|pieces?|bars?|rods?|diffused|diffusion|gbd|zr|zone[\s-]?refined)\b)")
 
 
+# ... or right after "W/", "WITH", "CONTAINING", "&", "+" or "/" ("NDFEB MAGNETS W/ DY & TB",
+# "NO DY/TB"): what goods are made with.
+_WITH_BEFORE = ("(?:(?<=W/ )|(?<=W/)|(?<=WITH )|(?<=CONTAINING )|(?<=& )|(?<=&)|(?<=\\+ )"
+                "|(?<=\\+)|(?<=[A-Z]/))")
+
+
 class Recaser:
     """Puts formulas written in capitals back in their own case (see above)."""
 
@@ -215,6 +221,7 @@ class Recaser:
             parts.append(f"(?<![A-Za-z0-9])(?:{alternation(whole)})(?![A-Za-z0-9])")
         if bare:
             parts.append(f"(?<![A-Za-z0-9])(?:{alternation(bare)})(?={_FORM_AFTER})")
+            parts.append(f"{_WITH_BEFORE}(?:{alternation(bare)})(?![A-Za-z0-9])")
         self._pattern = re.compile("|".join(parts)) if parts else None
 
     def __call__(self, text: str) -> str:
