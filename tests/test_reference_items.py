@@ -130,6 +130,11 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("CAS 12064-62-9, 99.99 %, white powder, 25 kg drums", "gadolinium-oxide"),
         ("7440-56-4 ingots", "germanium-metal"),
         ("Ho metal 99.9 % (Ho/TREM), ingot pieces", "holmium-metal"),
+        # scripts of South Asia (read as substrings: their vowel signs split words) and more
+        ("गैलियम धातु सिल्लियाँ, शुद्धता 99.99% (4N)", "gallium-metal"),
+        ("অ্যান্টিমনি ইনগট, বিশুদ্ধতা ৯৯.৬৫%", "antimony-metal"),
+        ("Lingouri de stibiu (antimoniu) 99,65 %", "antimony-metal"),
+        ("Gömbgrafit, akkumulátor-anód minőség, D50 = 17 µm", "graphite-spherical"),
         # a name written so as not to be read, and pinyin
         ("Ga11ium meta1 ingots 4N", "gallium-metal"),
         ("G a l l i u m  99.999% ingots", "gallium-metal"),
@@ -328,6 +333,7 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("NDFEB N42 WITH DY", True),
         ("DY-FREE NDFEB N45 ARC MAGNETS W/O DY/TB, ZN COATED", False),
         ("NDFEB MAGNETS N52, NO DY/TB", False),
+        ("Спечені постійні магніти NdFeB з вмістом диспрозію 3,5 %, марка 45UH", True),
         ("CAS No. 1309-64-4, 99.5%", False),  # antimony trioxide by its CAS number, below 99.99 %
         ("CAS No. 1309-64-4, 99.999%", True),
         ("Antimony trioxide 99.8% flame retardant grade", False),
@@ -496,6 +502,8 @@ def test_description_facts() -> None:
     assert description_facts("ＧａＡｓ　９９．９９９％").purity_pct == 99.999
     assert description_facts("trioxyde d'antimoine 99,99 %").purity_pct == 99.99
     assert description_facts("Sb2O3 99,995, 1,000 kg").purity_pct == 99.995
+    dutch = description_facts("kunstmatig grafiet, buigsterkte 48,5 MPa, dichtheid 1,86 g/cm³")
+    assert dutch.density_g_cm3 == 1.86 and dutch.flexural_strength_mpa == 48.5
     battery = description_facts("LFP cells 3.2 V 280 Ah, 165 Wh/kg; cathode 158 mAh/g")
     assert battery.energy_density_wh_kg == 165 and battery.capacity_mah_g == 158
     assert description_facts("LFP cells 280 Ah").capacity_mah_g is None

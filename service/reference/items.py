@@ -206,14 +206,14 @@ _REMAINDER = re.compile(
     r"(?i:(?<!each\s)\b(?:total\s+(?:[a-z]+\s+){0,2}impurit(?:y|ies)|impurities(?:\s+total)?"
     r"|ash(?:\s+content)?)\s*(?:\([^)]{0,40}\)\s*)?[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under"
     r"|less\s+than)?\s*(\d+(?:[.,]\d+)?)(?:\s*[-–~]\s*(\d+(?:[.,]\d+)?))?\s*(ppm|%))")
-_MPA = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mpa)(?![A-Za-z])")
+_MPA = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:mpa)(?![A-Za-z])")
 # A strength in MPa that its clause names as another kind than flexural ("compressive strength
 # 85 MPa") is not the flexural strength of No. 39.
 _OTHER_STRENGTH = re.compile(r"(?i:compressive|compression|tensile|yield|shear|impact)"
                              r"|抗压|拉伸|抗拉|屈服")
-_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
-_CAPACITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:mah\s*/\s*g)(?![A-Za-z])")
-_ENERGY_DENSITY = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?i:wh\s*/\s*kg)(?![A-Za-z])")
+_DENSITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
+_CAPACITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:mah\s*/\s*g)(?![A-Za-z])")
+_ENERGY_DENSITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:wh\s*/\s*kg)(?![A-Za-z])")
 # A negation governs the rest of its clause: "without Dy or Tb", "free of Dy and Tb", "不含镝、铽",
 # "sin disprosio", "ohne Dy". "No." followed by a number is a grade or item number, not a
 # negation, and "SEM" in capitals is a microscope, not Portuguese "without".
@@ -267,7 +267,7 @@ def description_facts(text: str) -> DescriptionFacts:
             purities.append(purity)
 
     def largest(pattern: re.Pattern[str]) -> float | None:
-        return max((float(v) for v in pattern.findall(text)), default=None)
+        return max((float(v.replace(",", ".")) for v in pattern.findall(text)), default=None)
 
     flexural: list[float] = []
     since = 0
@@ -275,7 +275,7 @@ def description_facts(text: str) -> DescriptionFacts:
         clause = _CLAUSE_END.split(text[since:m.start()])[-1]
         since = m.end()
         if not _OTHER_STRENGTH.search(clause):
-            flexural.append(float(m.group(1)))
+            flexural.append(float(m.group(1).replace(",", ".")))
 
     return DescriptionFacts(
         purity_pct=max(purities, default=None),

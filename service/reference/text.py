@@ -30,12 +30,14 @@ _PUNCT = re.compile(r"[^\w%+./-]+")
 
 
 def is_cjk(text: str) -> bool:
-    """Chinese, Japanese or Korean, or a script of Southeast Asia written without spaces
-    between words (Thai, Lao, Khmer, Myanmar): matched as a substring (words run together, or
-    carry particles: "군사용으로", "บรรจุปนกับของเล่น")."""
+    """Chinese, Japanese or Korean, a script of Southeast Asia written without spaces between
+    words (Thai, Lao, Khmer, Myanmar), or a script of South Asia, whose vowel signs are not
+    word characters to a regular expression (Devanagari, Bengali, ..., Sinhala): matched as a
+    substring (words run together, or carry particles: "군사용으로", "บรรจุปนกับของเล่น")."""
     return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
                or "\uac00" <= ch <= "\ud7af" or "\u0e00" <= ch <= "\u0eff"
-               or "\u1000" <= ch <= "\u109f" or "\u1780" <= ch <= "\u17ff" for ch in text)
+               or "\u1000" <= ch <= "\u109f" or "\u1780" <= ch <= "\u17ff"
+               or "\u0900" <= ch <= "\u0dff" for ch in text)
 
 
 @lru_cache(maxsize=65536)
