@@ -135,6 +135,7 @@ def _id(catalogue: ItemCatalogue, description: str) -> str | None:
         ("অ্যান্টিমনি ইনগট, বিশুদ্ধতা ৯৯.৬৫%", "antimony-metal"),
         ("Lingouri de stibiu (antimoniu) 99,65 %", "antimony-metal"),
         ("Gömbgrafit, akkumulátor-anód minőség, D50 = 17 µm", "graphite-spherical"),
+        ("غرافيت طبيعي قشري، كربون ثابت 95%، حجم الحبيبات +80 ميش", "graphite-natural-flake"),
         # a name written so as not to be read, and pinyin
         ("Ga11ium meta1 ingots 4N", "gallium-metal"),
         ("G a l l i u m  99.999% ingots", "gallium-metal"),
@@ -309,6 +310,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "A B C D E F G bolts",
         "Co-Ni alloy wire",
         # a catalyst or an alloy's other metal
+        "লেড-অ্যাসিড ব্যাটারি, সীসা-অ্যান্টিমনি গ্রিড",
         "PET bottle-grade resin IV 0.80, Sb-catalysed (锑系催化剂)",
         "Lead-acid batteries 12V, lead-antimony positive grids (铅锑合金板栅)",
         # a gauge, not the symbol

@@ -161,6 +161,7 @@ class Facts:
     declared_end_use: str | None
     packaging: str | None
     packaging_label: str | None  # what the packaging says is written on the packages
+    packaging_label_item: str | None  # the controlled item the label names, if it names one
     packaging_among: str | None  # the other goods the packaging says they travel among
     packaging_carriage: str | None  # the packaging without what it says of the papers' travel
     parties: list[PartyFacts]
@@ -187,6 +188,7 @@ class Facts:
 SOURCES: dict[str, tuple[str, ...]] = {
     "end_user_country": ("end_user.country",),
     "packaging_label": ("packaging",),
+    "packaging_label_item": ("packaging",),
     "packaging_among": ("packaging",),
     "packaging_carriage": ("packaging",),
     "destination_countries": ("route.destination_country", "end_user.country"),

@@ -149,6 +149,8 @@ class ReferenceTables:
                                                 ("issued_by", "issuer of", d.issued_by),
                                                 ("end_user", "end user on", d.end_user))
                  if name and listed(name, "") is not None]
+        label = label_text(shipment.packaging) if shipment.packaging else None
+        labelled = self.mentioned(label) if label else None
         facts = Facts(
             reference=shipment.reference, ship_date=shipment.ship_date, as_of=as_of,
             exporter=exporter, consignee=consignee, end_user=end_user, notify_party=notify,
@@ -156,7 +158,7 @@ class ReferenceTables:
             controlled_goods=lists.controlled, route=route,
             transport_mode=shipment.transport_mode, documents=documents,
             declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
-            packaging_label=label_text(shipment.packaging) if shipment.packaging else None,
+            packaging_label=label, packaging_label_item=labelled.id if labelled else None,
             packaging_among=among_text(shipment.packaging) if shipment.packaging else None,
             packaging_carriage=(carriage_text(shipment.packaging) if shipment.packaging
                                 else None),
