@@ -190,6 +190,7 @@ def before_dash(name: str) -> str | None:
     return sides[0] if len(sides) == 2 and len(sides[0].split()) >= 2 else None
 
 
+@lru_cache(maxsize=16384)
 def _trimmed(name: str) -> str:
     """The name without a registration number, an address or a unit after it."""
     return _without_unit(_ADDRESS.sub("", _IDENTIFIER.sub("", name))).strip(" ,;:-–—")
@@ -356,6 +357,7 @@ def _strip_forms(words: list[str]) -> tuple[list[str], set[str]]:
     return words, forms
 
 
+@lru_cache(maxsize=16384)
 def _has_form(text: str) -> bool:
     """Whether a part of a name holds a legal form at its end or its start."""
     words = _words(_fold(text).replace("&", " and "))
