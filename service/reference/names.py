@@ -336,7 +336,10 @@ def _fold(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in _NON_WORD.split(_DOTS.sub("", text.casefold())) if w]
+    """The words of a folded name, "&" read as "and" and full stops dropped ("L.L.C." is
+    "llc")."""
+    text = _DOTS.sub("", text.casefold().replace("&", " and "))
+    return [w for w in _NON_WORD.split(text) if w]
 
 
 def _strip_forms(words: list[str]) -> tuple[list[str], set[str]]:
@@ -360,7 +363,7 @@ def _strip_forms(words: list[str]) -> tuple[list[str], set[str]]:
 @lru_cache(maxsize=16384)
 def _has_form(text: str) -> bool:
     """Whether a part of a name holds a legal form at its end or its start."""
-    words = _words(_fold(text).replace("&", " and "))
+    words = _words(_fold(text))
     if not words:
         return False
     leading = words[0] in _LEADING or any(tuple(words[:n]) in _PHRASES for n in _PHRASE_LENGTHS)
@@ -378,7 +381,7 @@ def _to_end_of_name(text: str) -> str:
     kept = [parts[0]]
     complete = _has_form(parts[0])
     for part in parts[1:]:
-        words = _words(part.replace("&", " and "))
+        words = _words(part)
         if complete and not (words and not _strip_forms(words)[0]):
             break
         kept.append(part)
@@ -401,7 +404,7 @@ def _split_name(name: str) -> tuple[str, frozenset[str]]:
     for form in _CJK_FORMS:
         if len(text) > len(form) and (text.startswith(form) or text.endswith(form)):
             text = text.removeprefix(form).removesuffix(form).strip()
-    words = _words(text.replace("&", " and ").replace("＆", " and "))
+    words = _words(text)  # _fold has made "＆" "&"
     if words and words[0] == "the":
         words = words[1:]
     if words[:2] == ["m", "s"] or words[:1] == ["messrs"]:  # "M/s." before an Indian firm
