@@ -206,14 +206,16 @@ _REMAINDER = re.compile(
     r"(?i:(?<!each\s)\b(?:total\s+(?:[a-z]+\s+){0,2}impurit(?:y|ies)|impurities(?:\s+total)?"
     r"|ash(?:\s+content)?)\s*(?:\([^)]{0,40}\)\s*)?[:=]?\s*(?:<|≤|<=|max\.?|maximum|below|under"
     r"|less\s+than)?\s*(\d+(?:[.,]\d+)?)(?:\s*[-–~]\s*(\d+(?:[.,]\d+)?))?\s*(ppm|%))")
-_MPA = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:mpa)(?![A-Za-z])")
+# A stated value, with a decimal point or comma ("1.86", "1,86"), then its unit.
+_VALUE = r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*"
+_MPA = re.compile(_VALUE + r"(?i:mpa)(?![A-Za-z])")
 # A strength in MPa that its clause names as another kind than flexural ("compressive strength
 # 85 MPa") is not the flexural strength of No. 39.
 _OTHER_STRENGTH = re.compile(r"(?i:compressive|compression|tensile|yield|shear|impact)"
                              r"|抗压|拉伸|抗拉|屈服")
-_DENSITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
-_CAPACITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:mah\s*/\s*g)(?![A-Za-z])")
-_ENERGY_DENSITY = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(?i:wh\s*/\s*kg)(?![A-Za-z])")
+_DENSITY = re.compile(_VALUE + r"(?i:g\s*/\s*(?:cm\^?3|cc|cm³))")
+_CAPACITY = re.compile(_VALUE + r"(?i:mah\s*/\s*g)(?![A-Za-z])")
+_ENERGY_DENSITY = re.compile(_VALUE + r"(?i:wh\s*/\s*kg)(?![A-Za-z])")
 # A negation governs the rest of its clause: "without Dy or Tb", "free of Dy and Tb", "不含镝、铽",
 # "sin disprosio", "ohne Dy". "No." followed by a number is a grade or item number, not a
 # negation, and "SEM" in capitals is a microscope, not Portuguese "without".
@@ -248,6 +250,11 @@ class DescriptionFacts:
     energy_density_wh_kg: float | None
 
 
+def _number(written: str) -> float:
+    """A stated number, its decimal comma read as a point."""
+    return float(written.replace(",", "."))
+
+
 def description_facts(text: str) -> DescriptionFacts:
     """Purity is the largest percentage of at least 50 %, "5N"-style grade, or purity that a
     total of impurities or ash leaves (`_REMAINDER`); the others are the largest value stated
@@ -256,18 +263,18 @@ def description_facts(text: str) -> DescriptionFacts:
     text = normalise(text)
     found = [m[1] for pattern in (_PCT, _BARE_PURITY) for m in pattern.finditer(text)
              if not _UPPER_BOUND.search(text, 0, m.start())]
-    stated = [float(v.replace(",", ".")) for v in found]
+    stated = [_number(v) for v in found]
     purities = [v for v in stated if 50.0 <= v <= 100.0]
     for nines, five in _NINES.findall(text):
         purities.append(float("99." + "9" * (int(nines) - 2) + ("5" if five else "")))
     for low, high, unit in _REMAINDER.findall(text):
-        rest = float((high or low).replace(",", "."))
+        rest = _number(high or low)
         purity = 100.0 - (rest / 10_000 if unit.lower() == "ppm" else rest)
         if 50.0 <= purity <= 100.0:
             purities.append(purity)
 
     def largest(pattern: re.Pattern[str]) -> float | None:
-        return max((float(v.replace(",", ".")) for v in pattern.findall(text)), default=None)
+        return max((_number(v) for v in pattern.findall(text)), default=None)
 
     flexural: list[float] = []
     since = 0
@@ -275,7 +282,7 @@ def description_facts(text: str) -> DescriptionFacts:
         clause = _CLAUSE_END.split(text[since:m.start()])[-1]
         since = m.end()
         if not _OTHER_STRENGTH.search(clause):
-            flexural.append(float(m.group(1).replace(",", ".")))
+            flexural.append(_number(m.group(1)))
 
     return DescriptionFacts(
         purity_pct=max(purities, default=None),
