@@ -42,24 +42,32 @@ def _submitted(evidence: Evidence, facts: Facts) -> Evidence:
     of an object the shipment leaves out (`end_user.country` without an end user) is that
     object, missing, and so is a list with nothing in it (`documents` left out or empty)."""
     path = submitted_path(evidence.path)
-    head, dot, _ = path.partition(".")
-    if dot and evidence.value is None and "[" not in head and getattr(facts, head, 0) is None:
-        return replace(evidence, path=head, why="is missing")
-    if not dot and evidence.value in (None, []) and getattr(facts, path, 0) == []:
-        return replace(evidence, path=path, value=None, why="is missing")  # an empty list
+    value = evidence.value
+    if value is None or value == []:  # most evidence has a value: skip the look
+        head, dot, _ = path.partition(".")
+        if dot:
+            if value is None and "[" not in head and getattr(facts, head, 0) is None:
+                return replace(evidence, path=head, why="is missing")
+        elif getattr(facts, path, 0) == []:
+            return replace(evidence, path=path, value=None, why="is missing")  # an empty list
     return evidence if path == evidence.path else replace(evidence, path=path)
 
 
 def decide(ruleset: Ruleset, findings: list[Finding]) -> tuple[str, int]:
     """Decision and risk score from policy.yaml."""
+    if not findings:
+        return "clear", 0
     policy = ruleset.policy
-    score = min(policy.score_cap, sum(policy.severity_points[f.severity] for f in findings))
+    points, hold_flags = policy.severity_points, policy.decision.hold_flags
+    total, held = 0, False
+    for f in findings:
+        total += points[f.severity]
+        held = held or f.red_flag in hold_flags
+    score = min(policy.score_cap, total)
     hold_score = policy.decision.hold_score
-    if any(f.red_flag in policy.decision.hold_flags for f in findings) or (
-        hold_score is not None and score >= hold_score
-    ):
+    if held or (hold_score is not None and score >= hold_score):
         return "hold", score
-    return ("review", score) if findings else ("clear", score)
+    return "review", score
 
 
 def checklist_for(ruleset: Ruleset, *, hs_code: str, destination: str,

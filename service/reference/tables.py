@@ -149,30 +149,26 @@ class ReferenceTables:
                                                 ("issued_by", "issuer of", d.issued_by),
                                                 ("end_user", "end user on", d.end_user))
                  if name and listed(name, "") is not None]
-        label = label_text(shipment.packaging) if shipment.packaging else None
+        packaging = shipment.packaging
+        label = label_text(packaging) if packaging else None
         labelled = self.mentioned(label) if label else None
+        # Positional, in field order (see `Facts`): 34 keyword arguments cost more to match
+        # than the rest of this statement, once per shipment.
         facts = Facts(
-            reference=shipment.reference, ship_date=shipment.ship_date, as_of=as_of,
-            exporter=exporter, consignee=consignee, end_user=end_user, notify_party=notify,
-            intermediate_consignees=intermediates, forwarder=forwarder, goods=goods,
-            controlled_goods=lists.controlled, route=route,
-            transport_mode=shipment.transport_mode, documents=documents,
-            declared_end_use=shipment.declared_end_use, packaging=shipment.packaging,
-            packaging_label=label, packaging_label_item=labelled.id if labelled else None,
-            packaging_among=among_text(shipment.packaging) if shipment.packaging else None,
-            packaging_carriage=(carriage_text(shipment.packaging) if shipment.packaging
-                                else None),
-            parties=parties,
-            restricted_parties=[p for p in parties if p.restricted] + named,
-            end_user_country=end_user_country,
-            destination_countries=destinations,
-            licences=[d for d in documents if d.type == LICENCE],
-            inconsistent_documents=[d for d in documents if d.discrepancy is not None],
-            unverified_goods=lists.unverified, misdeclared_goods=lists.misdeclared,
-            undervalued_goods=lists.undervalued, unlicensed_goods=lists.unlicensed,
-            uncertified_goods=[g for g in lists.controlled if g.index not in certified],
-            expired_licence_goods=lists.expired_licence,
-            foreign_currencies=lists.foreign_currencies, fx_missing=lists.fx_missing)
+            shipment.reference, shipment.ship_date, as_of,
+            exporter, consignee, end_user, notify, intermediates, forwarder,
+            goods, lists.controlled, route, shipment.transport_mode, documents,
+            shipment.declared_end_use, packaging,
+            label, labelled.id if labelled else None,  # packaging_label, packaging_label_item
+            among_text(packaging) if packaging else None,  # packaging_among
+            carriage_text(packaging) if packaging else None,  # packaging_carriage
+            parties, [p for p in parties if p.restricted] + named,  # restricted_parties
+            end_user_country, destinations,
+            [d for d in documents if d.type == LICENCE],  # licences
+            [d for d in documents if d.discrepancy is not None],  # inconsistent_documents
+            lists.misdeclared, lists.undervalued, lists.unlicensed,
+            [g for g in lists.controlled if g.index not in certified],  # uncertified_goods
+            lists.expired_licence, lists.unverified, lists.foreign_currencies, lists.fx_missing)
         return facts, norm.changes
 
     def _heading_fits(self, digits: str, item: ControlledItem) -> bool:
@@ -392,14 +388,13 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     if problems:
         label = doc.type.replace("_", " ") + (f" {doc.number}" if doc.number else "")
         discrepancy = f"{label} {'; '.join(problems)}"
+    # Positional, in field order: twenty keyword arguments cost three times as much to match,
+    # and this runs for every document of every shipment.
     return DocumentFacts(
-        index=index, path=f"documents[{index}]", type=doc.type, number=doc.number,
-        issued_by=doc.issued_by, issued_to=doc.issued_to, end_user=doc.end_user,
-        issued_on=doc.issued_on, valid_until=doc.valid_until, covers_hs=doc.covers_hs,
-        quantity=doc.quantity, unit=doc.unit, destination_country=doc.destination_country,
-        declared_quantity=declared, quantity_mismatch=quantity_mismatch, hs_mismatch=hs_mismatch,
-        destination_mismatch=destination_mismatch, buyer_mismatch=buyer_mismatch,
-        seller_mismatch=seller_mismatch, discrepancy=discrepancy)
+        index, f"documents[{index}]", doc.type, doc.number, doc.issued_by, doc.issued_to,
+        doc.end_user, doc.issued_on, doc.valid_until, doc.covers_hs, doc.quantity, doc.unit,
+        doc.destination_country, declared, quantity_mismatch, hs_mismatch,
+        destination_mismatch, buyer_mismatch, seller_mismatch, discrepancy)
 
 
 def _kind(doc_type: str) -> str:
