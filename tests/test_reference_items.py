@@ -216,6 +216,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Optical glass, free of germanium and gallium",
         "Solder wire without antimony",
         "不含镓焊锡膏",
+        "ジスプロシウム不使用の合金",  # absent, in Japanese after the name
+        "はんだ合金（ガリウム・ゲルマニウムフリー）",
         "Copper cathodes grade A, Sb < 5 ppm, Bi < 1 ppm",
         "Zinc ingots, Sb max 0.002%",
         "Copper rod, Sb 3 ppm",
@@ -375,6 +377,14 @@ def test_named_misses(catalogue: ItemCatalogue, description: str) -> None:
         ("NdFeB-Magnete, Dy-frei", False),
         ("Aimants NdFeB sans dysprosium", False),
         ("ネオジム磁石 NdFeB ジスプロシウムフリー", False),
+        # a list of names before the Japanese or Korean word for absent; magnets named only in
+        # Japanese or Korean
+        ("ネオジム磁石 N35 Niめっき（Dy・Tb不使用）/ SINTERED NDFEB N35, NO DY/TB", False),
+        ("NdFeB magnets (Dy、Tbフリー)", False),
+        ("ネオジム磁石（ジスプロシウム不使用）", False),
+        ("ネオジム磁石（ジスプロシウム含有）", True),
+        ("네오디뮴 자석 (디스프로슘 프리)", False),
+        ("네오디뮴 자석, 디스프로슘 함유", True),
         ("Imanes de NdFeB con disprosio", True),
         ("مغناطيس نيوديميوم NdFeB يحتوي على الديسبروسيوم", True),
         ("แม่เหล็กนีโอไดเมียม NdFeB เกรด N52 (ไม่มีดิสโพรเซียม/เทอร์เบียม)", False),

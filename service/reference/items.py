@@ -29,7 +29,15 @@ from typing import Any, Literal
 
 from .entries import Where, iso_date
 from .hs import hs_digits, hs_heading
-from .reading import CLAUSE_REACH, INCIDENTAL, ArticleHead, Beside, Recaser, Speller
+from .reading import (
+    ABSENT_AFTER,
+    CLAUSE_REACH,
+    INCIDENTAL,
+    ArticleHead,
+    Beside,
+    Recaser,
+    Speller,
+)
 from .text import TRADITIONAL
 
 __all__ = [
@@ -232,7 +240,7 @@ _NEGATED_PREFIX = re.compile(r"(?i:\bnon[\s-]*)$|非$")
 # "Dy <0.005 %" (below detection)
 _NEGATED_AFTER = re.compile(
     r"^(?i:(?:\s*-?\s*(?:/|,|&|\+|and|or)\s*-?\s*[A-Za-z]{1,12})*[\s-]*(?:free|frei)\b(?!-\w))"
-    r"|^\s*(?:フリー|なし|不使用|프리|없음)"
+    rf"|^{ABSENT_AFTER}"
     r"|^(?i:\s*(?:content\s*)?[:=]?\s*(?:0(?:[.,]0+)?(?:\s*%|(?!\d|[.,]\d))|nil\b|none\b"
     r"|n\.?\s?d\.?(?![a-z])|not\s+detected|(?:<|≤|<=)\s*0?[.,]0\d*\s*%))"
     r"|^(?:(?:[/、,和及与]\s*[\u4e00-\u9fff]{1,2})*-?free)"
