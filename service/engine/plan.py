@@ -2,7 +2,8 @@
 
 Each rule's condition is a conjunction; its conjuncts ("atoms") are compiled once per
 distinct text, so a guard that many rules share (`controlled_goods: {present: true}`) is
-evaluated at most once per shipment and remembered in a local variable. Within a rule, the
+evaluated at most once per shipment and remembered in a local variable (a cheap one first
+thing, any other where the shipment first reaches it). Within a rule, the
 cheap membership and presence tests on root fields come first, the rarest first, so a rule
 that cannot fire usually costs one set lookup; the other conjuncts follow in the order the
 rule gives them. The function returns the rules that fire, in rule order, and each checklist
@@ -132,11 +133,16 @@ class PlanBuilder:
         src = Source()
         unset = src.const(_UNSET, "unset")
         memo = sorted(a for a, n in uses.items() if n > 1)
-        written: dict[int, str] = {}
+        # A cheap atom that several places use is evaluated first thing: one attribute read
+        # and a test cost less than asking, at each place, whether it was evaluated yet.
+        eager = [a for a in memo if a in self.cheap]
+        written: dict[int, str] = {a: f"a{a}" for a in eager}
+        lazy = [a for a in memo if a not in self.cheap]
 
         def atom(a: int) -> str:
             """An atom's expression; one that several places use is evaluated once, into a
-            local, at the first place the shipment reaches."""
+            local: at the start when it is cheap, else at the first place the shipment
+            reaches."""
             if a not in written:
                 expr = self.atoms[a].emit(src, "f", "f")
                 written[a] = (expr if uses[a] == 1 else
@@ -147,8 +153,9 @@ class PlanBuilder:
             return " and ".join(atom(a) for a in ids) or "True"
 
         lines = ["def run(f, day):"]
-        if memo:
-            lines.append("    " + " = ".join(f"a{a}" for a in memo) + f" = {unset}")
+        lines += [f"    a{a} = {self.atoms[a].emit(src, 'f', 'f')}" for a in eager]
+        if lazy:
+            lines.append("    " + " = ".join(f"a{a}" for a in lazy) + f" = {unset}")
         lines.append("    fired = []")
         for rule, ids in enumerate(self.rule_atoms):
             order = sorted(range(len(ids)), key=lambda k: (
