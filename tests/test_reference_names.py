@@ -31,6 +31,9 @@ from service.reference.names import before_bracket, normalise_name, owner, same_
     ("Tiroler Hartmetall GmbH", "TIROLER HARTMETALL GES.M.B.H., FN 123456a"),
     ("Hokuriku Optical Materials K.K. (株式会社北陸光学材料)",
      "Hokuriku Optical Materials Co., Ltd. (株式会社北陸光学材料)"),
+    # words written apart, joined by a hyphen or together (pinyin syllables)
+    ("Hunan Jinhe Materials Co., Ltd.", "HUNAN JIN-HE MATERIALS CO LTD"),
+    ("Hunan Jinhe Materials Co., Ltd.", "Hunan Jin He Materials Co., Ltd."),
     # a word abbreviated with a full stop, or one written with or without "Industry"
     ("Grafite Paulista Indústria e Comércio Ltda.", "Grafite Paulista Ind. e Com. Ltda, CNPJ "
      "12.345.678/0001-90"),

@@ -306,8 +306,9 @@ def _same_name(a: str, b: str) -> bool:
     if (forms_x and forms_y and forms_x.isdisjoint(forms_y)
             and not any(frozenset((f, g)) in _SAME_KIND for f in forms_x for g in forms_y)):
         return False
-    return (x == y or fuzz.token_sort_ratio(x, y) >= SAME_NAME_RATIO
-            or _abbreviated(x, a, y, b))
+    # words written apart or together ("Jin He", "Jin-He", "Jinhe": pinyin syllables)
+    return (x == y or x.replace(" ", "") == y.replace(" ", "")
+            or fuzz.token_sort_ratio(x, y) >= SAME_NAME_RATIO or _abbreviated(x, a, y, b))
 
 
 def _abbreviated(x: str, a: str, y: str, b: str) -> bool:
