@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar
 
@@ -49,6 +49,8 @@ class GoodFacts:
     hs_matches_item: bool | None
     licence_covered: bool
     licence_valid: bool
+    # `evidence()`, made once: a line's facts are memoised and shared between screenings
+    _shown: Evidence | None = field(default=None, init=False, repr=False, compare=False)
 
     # Derived fields, and the submitted field of the line each is read from ("": the line).
     SUBMITTED: ClassVar[dict[str, str]] = {
@@ -64,10 +66,12 @@ class GoodFacts:
 
     def evidence(self) -> Evidence:
         """How this line shows in a finding's evidence."""
-        why = (f"names {self.item_name} ({self.announcement})" if self.item_name
-               else f"declared under HS {self.hs_code}")
-        return construct(Evidence, path=f"{self.path}.description", value=self.description,
-                                        why=why)
+        if self._shown is None:
+            why = (f"names {self.item_name} ({self.announcement})" if self.item_name
+                   else f"declared under HS {self.hs_code}")
+            self._shown = construct(Evidence, path=f"{self.path}.description",
+                                    value=self.description, why=why)
+        return self._shown
 
 
 @dataclass(slots=True)
@@ -88,6 +92,7 @@ class PartyFacts:
     # The submitted field holding the name: a document's parties are named by `issued_to`,
     # `issued_by` or `end_user`.
     name_field: str = "name"
+    _shown: Evidence | None = field(default=None, init=False, repr=False, compare=False)
 
     SUBMITTED: ClassVar[dict[str, str]] = {
         "role": "",
@@ -96,11 +101,14 @@ class PartyFacts:
     }
 
     def evidence(self) -> Evidence:
-        why = (f"matches {self.restricted_name!r} on the {self.restricted_list} "
-               f"(alias {self.match_alias!r}, score {self.match_score})" if self.restricted
-               else f"{self.role}, {self.kind}, {self.country}")
-        return construct(Evidence, path=f"{self.path}.{self.name_field}", value=self.name,
-                         why=why)
+        """How this party shows in a finding's evidence (made once, as a line's is)."""
+        if self._shown is None:
+            why = (f"matches {self.restricted_name!r} on the {self.restricted_list} "
+                   f"(alias {self.match_alias!r}, score {self.match_score})" if self.restricted
+                   else f"{self.role}, {self.kind}, {self.country}")
+            self._shown = construct(Evidence, path=f"{self.path}.{self.name_field}",
+                                    value=self.name, why=why)
+        return self._shown
 
 
 @dataclass(slots=True)

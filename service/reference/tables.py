@@ -144,7 +144,8 @@ class ReferenceTables:
         listed = self.party_match
         named = [party_facts(f"{role} the {d.type.replace('_', ' ')}", f"documents[{i}]",
                              name, "", "unknown", name_field)
-                 for i, d in enumerate(raw_documents) if d.type != LICENCE
+                 for i, d in enumerate(raw_documents)
+                 if d.type != LICENCE and (d.issued_to or d.issued_by or d.end_user)
                  for name_field, role, name in (("issued_to", "buyer on", d.issued_to),
                                                 ("issued_by", "issuer of", d.issued_by),
                                                 ("end_user", "end user on", d.end_user))
@@ -444,12 +445,15 @@ class _Normaliser:
     def party(self, path: str, party: Party | None) -> Party | None: ...
 
     def party(self, path: str, party: Party | None) -> Party | None:
-        if party is None:
-            return None
+        if party is None or party.country in ALPHA2:
+            return party
         code = self.country(party.country, "{}.country", path)
         return party if code == party.country else replace(party, country=code)
 
     def route(self, route: Route) -> Route:
+        if (route.origin_country in ALPHA2 and route.destination_country in ALPHA2
+                and ALPHA2.issuperset(route.transit_countries)):
+            return route  # most routes are written in codes already
         origin = self.country(route.origin_country, "route.origin_country")
         dest = self.country(route.destination_country, "route.destination_country")
         transit = [self.country(c, "route.transit_countries[{}]", i)
@@ -461,6 +465,9 @@ class _Normaliser:
                        transit_countries=transit)
 
     def good(self, i: int, good: Good) -> Good:
+        if canonical_hs(good.hs_code) == good.hs_code and (
+                good.origin_country is None or good.origin_country in ALPHA2):
+            return good
         update: dict[str, Any] = {}
         hs = self.hs(good.hs_code, "goods[{}].hs_code", i)
         if hs != good.hs_code:
@@ -472,6 +479,9 @@ class _Normaliser:
         return replace(good, **update) if update else good
 
     def document(self, i: int, doc: Document) -> Document:
+        if not doc.covers_hs and (doc.destination_country is None
+                                  or doc.destination_country in ALPHA2):
+            return doc  # most papers name no HS code
         update: dict[str, Any] = {}
         if doc.covers_hs:
             covers = [self.hs(c, "documents[{}].covers_hs[{}]", i, j)
