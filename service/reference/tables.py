@@ -406,8 +406,12 @@ def _kind(doc_type: str) -> str:
 def _covers_codes(codes: Sequence[str], digits: str) -> bool:
     """A document's HS codes cover a good when one code is a prefix of the other, once zeros
     that do not subdivide a heading are set aside (`subdivided`), or when none are named."""
-    if not codes:
-        return True
+    return not codes or _covers(tuple(codes), digits)
+
+
+@lru_cache(maxsize=8192)
+def _covers(codes: tuple[str, ...], digits: str) -> bool:
+    """`_covers_codes`, memoised: a paper's codes are compared with each line's."""
     digits = subdivided(digits)
     for code in codes:
         ld = subdivided(hs_digits(code) or "")
@@ -479,9 +483,9 @@ class _Normaliser:
         return replace(good, **update) if update else good
 
     def document(self, i: int, doc: Document) -> Document:
-        if not doc.covers_hs and (doc.destination_country is None
-                                  or doc.destination_country in ALPHA2):
-            return doc  # most papers name no HS code
+        if (doc.destination_country is None or doc.destination_country in ALPHA2) and all(
+                canonical_hs(c) == c for c in doc.covers_hs):
+            return doc  # most papers are written in canonical codes already
         update: dict[str, Any] = {}
         if doc.covers_hs:
             covers = [self.hs(c, "documents[{}].covers_hs[{}]", i, j)
