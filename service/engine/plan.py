@@ -3,11 +3,11 @@
 Each rule's condition is a conjunction; its conjuncts ("atoms") are compiled once per
 distinct text, so a guard that many rules share (`controlled_goods: {present: true}`) is
 evaluated at most once per shipment and remembered in a local variable (a cheap one first
-thing, any other where the shipment first reaches it). Within a rule, the
-cheap membership and presence tests on root fields come first, the rarest first, so a rule
-that cannot fire usually costs one set lookup; the other conjuncts follow in the order the
-rule gives them. The function returns the rules that fire, in rule order, and each checklist
-item's status; `Plan.source` shows the code.
+thing, any other where the shipment first reaches it). Within a rule, the cheap membership
+and presence tests on root fields come first, the rarest first, so a rule that cannot fire
+usually costs one set lookup; the other conjuncts follow in the order the rule gives them.
+The function returns the rules that fire, in rule order, and each checklist item's status;
+`Plan.source` shows the code.
 """
 
 from __future__ import annotations

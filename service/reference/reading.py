@@ -21,11 +21,11 @@ _FORMS = ("powders?|wafers?|ingots?|substrates?|crystals?|targets?|granules?|pel
           "|blocks?|bars?|rods?|sheets?|plates?|foils?|wires?|epi|epitaxial|boules?|magnets?"
           "|segments?|arcs?|grade")
 _ENDS_IN_FORM = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS})$")
-# A chemical formula as a token: elements and their counts, in its own capitals ("Dy2O3", "Fe").
 # Absent, in Japanese or Korean after a name or a list of names: "ジスプロシウム不使用",
 # "Dy・Tbフリー", "디스프로슘 프리" (the English "Dy/Tb-free" is read by each pattern its own way).
 ABSENT_AFTER = (r"(?:\s*[/・、,&]\s*(?:[A-Za-z]{1,12}|[\u30a0-\u30ff]{2,12}|[\uac00-\ud7a3]{2,8}))*"
                 r"\s*(?:フリー|なし|不使用|無し|프리|없음|미사용|무첨가)")
+# A chemical formula as a token: elements and their counts, in its own capitals ("Dy2O3", "Fe").
 _FORMULA = r"(?-i:(?:[A-Z][a-z]?\d*)+)(?![A-Za-z])"
 # The prefixes that multiply a compound word ("trichloride", "pentafluoride", "sesquioxide").
 _MULTIPLIERS = "(?:mono|di|tri|tetra|penta|hexa|hepta|octa|sesqui)?"
