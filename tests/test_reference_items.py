@@ -223,6 +223,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Copper rod, Sb 3 ppm",
         "Circular saw blades with tungsten-carbide-tipped teeth",
         "Ga-doped ZnO sputtering target",
+        "Yttria-stabilised zirconia powder 3YSZ",  # a stabiliser of zirconia
+        "氧化钇稳定氧化锆",
         "CIGS thin-film solar modules, Cu(In,Ga)Se2 absorber",  # a symbol inside a formula
         "Cu(Ga,In)Se2 sputtering target",
         "Lithium-ion pouch cells, 250 Wh/kg",  # a qualifier does not lift the threshold

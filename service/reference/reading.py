@@ -170,7 +170,10 @@ INCIDENTAL = Beside(
                # the assay of an ore, a mixture or a compound, after a formula or a symbol:
                # "tungsten concentrate WO3 65%", "antimony triacetate, Sb 40%"
                r"|(?:(?<=\d)|(?<=\b(?-i:[A-Z][a-z])))\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*%"
-               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped|catalysed|catalyzed)\b)"
+               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped|catalysed|catalyzed)\b"
+               # the stabiliser of zirconia or hafnia: "yttria-stabilised zirconia" (YSZ)
+               r"|[\s-]*stabili[sz]ed\s+(?:zirconi|zro2|hafni))"
+               r"|稳定(?:的)?(?:氧化)?[锆铪]"
                # a catalyst it names: "PET resin, Sb-catalysed (锑系催化剂)"
                r"|系?催化"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
