@@ -177,6 +177,9 @@ def test_named_hits(catalogue: ItemCatalogue, description: str, item_id: str) ->
         ("NdFeB motor magnets 42UH, Dy 3%", "ndfeb-tb-dy-magnet"),
         ("Motor magnets, sintered NdFeB with Dy 3%", "ndfeb-tb-dy-magnet"),
         ("NdFeB 48UH (Tb GBD) rotor segments 40x12x4", "ndfeb-tb-dy-magnet"),
+        # a form in the plural before an article's noun: the form, sold for the article
+        ("Arc Segment NdFeB Magnets N48SH Dysprosium Diffused BLDC Motor 200pcs",
+         "ndfeb-tb-dy-magnet"),
         ("Antimony ingots 99.65%, lead < 0.1%", "antimony-metal"),
         # a long hyphenated word with no article after it is read in one pass (the words
         # between name and article are matched possessively)
@@ -234,6 +237,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Tungsten carbide inserts CNMG120408",
         "65W GaN fast charger",
         "Chargeur GaN 65 W USB-C",  # French: the article first
+        "Magnet motor 500 W, Dy-diffused rotor",  # "magnet" names the kind of motor
         "GaN 65W USB-C fast wall chargers, 3 ports",  # a few words between name and article
         # brackets stand between the words like spaces
         "65W USB-C wall charger. Technology: GaN III (gallium nitride) power chip",

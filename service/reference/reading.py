@@ -21,6 +21,13 @@ _FORMS = ("powders?|wafers?|ingots?|substrates?|crystals?|targets?|granules?|pel
           "|blocks?|bars?|rods?|sheets?|plates?|foils?|wires?|epi|epitaxial|boules?|magnets?"
           "|segments?|arcs?|grade")
 _ENDS_IN_FORM = re.compile(rf"(?<![A-Za-z])(?i:{_FORMS})$")
+# A material's form in the plural, a word of its own: before an article's noun it says that the
+# goods are the form, sold for the article ("NdFeB Magnets N48SH Dy Diffused BLDC Motor"), where
+# "Permanent-magnet synchronous motors" and "Magnet motor" name the article.
+_PLURAL_FORMS = ("(?<![A-Za-z-])(?i:magnets|ingots|wafers|powders|substrates|crystals|targets"
+                 "|granules|pellets|boules|segments|arcs)")
+_FORMS_SOLD = re.compile(rf"{_PLURAL_FORMS}(?![A-Za-z-])")
+_ENDS_IN_FORMS_SOLD = re.compile(rf"{_PLURAL_FORMS}$")
 # Absent, in Japanese or Korean after a name or a list of names: "ジスプロシウム不使用",
 # "Dy・Tbフリー", "디스프로슘 프리" (the English "Dy/Tb-free" is read by each pattern its own way).
 ABSENT_AFTER = (r"(?:\s*[/・、,&]\s*(?:[A-Za-z]{1,12}|[\u30a0-\u30ff]{2,12}|[\uac00-\ud7a3]{2,8}))*"
@@ -44,6 +51,8 @@ class Beside:
     # Like `before`, but only where the name is not itself a form: "chargeur GaN" is a
     # charger, "motor magnets" are magnets.
     bare_before: re.Pattern[str] | None = None
+    # Whether `after` yields to a name that ends in a form in the plural (`_PLURAL_FORMS`).
+    after_yields_to_forms: bool = False
 
     @classmethod
     def words(cls, words: Sequence[str]) -> Beside:
@@ -65,7 +74,8 @@ class Beside:
         neither prepositions nor forms ("tungsten carbide rotary burrs", "GaN III (gallium
         nitride) power chip", "GaN 65W USB-C wall chargers", but not "WC powder YG8 insert
         grade", and not where the noun itself comes right before a form: "tungsten carbide
-        powder YG8 insert grade", "NdFeB motor magnets"); or before it, joined by a
+        powder YG8 insert grade", "NdFeB motor magnets", nor after a name that ends in a form
+        in the plural: "NdFeB Magnets N48SH BLDC Motor"); or before it, joined by a
         preposition and up to two more words ("rotors with Dy-diffused NdFeB magnets", "fraise
         en carbure de tungstène") or, where the name is not itself a form, by nothing, as
         French, Spanish and German put it ("chargeur GaN"; "Wolframcarbid-Fräser" is the first
@@ -81,12 +91,14 @@ class Beside:
                 rf"[\s()\[\]-]*(?:(?!(?i:{_NOT_BETWEEN})\b)[A-Za-z0-9]++(?:[-/][A-Za-z0-9]++)*+"
                 rf"[\s()\[\]-]+){{0,4}}"
                 rf"(?i:(?:{alternation})(?:e?s|n)?)(?![A-Za-z])(?![\s-]*(?i:{_FORMS})\b)"),
-            re.compile(noun + "$"))
+            re.compile(noun + "$"), after_yields_to_forms=True)
 
     def holds(self, text: str, start: int, end: int) -> bool:
         """Whether the name at text[start:end] has such a word beside it."""
         reach = max(0, start - CLAUSE_REACH)
-        return bool(self.before.search(text, reach, start) or self.after.match(text, end)
+        after = self.after.match(text, end) and not (
+            self.after_yields_to_forms and _ENDS_IN_FORMS_SOLD.search(text, start, end))
+        return bool(self.before.search(text, reach, start) or after
                     or (self.bare_before is not None
                         and self.bare_before.search(text, reach, start)
                         and not _ENDS_IN_FORM.search(text, start, end)))
@@ -109,8 +121,9 @@ class ArticleHead:
     "65W GaN fast charger (gallium nitride)", "Titanium Germanium Bracelet for Men"). Then the
     material names in the description name what the article is made of or holds, and the
     goods are the article, which the announcements do not list. "NdFeB motor magnets",
-    "Motor rotor parts: NdFeB arcs", "Gallium ingots and GaN chargers" and "Antimony ingots
-    labelled as toys" name no article at their head."""
+    "Motor rotor parts: NdFeB arcs", "Gallium ingots and GaN chargers", "Antimony ingots
+    labelled as toys" and "NdFeB Magnets N48SH BLDC Motor" (a form in the plural before the
+    article's noun, `_FORMS_SOLD`) name no article at their head."""
 
     __slots__ = ("_noun",)
 
@@ -124,8 +137,9 @@ class ArticleHead:
             return False
         found = _HEAD_END.search(text)
         head = found.start() if found else len(text)
-        ends = [m.end() for m in self._noun.finditer(text, 0, head)]
-        return bool(ends) and not _FORM_OR_GENERIC.search(text, ends[-1], head)
+        nouns = list(self._noun.finditer(text, 0, head))
+        return bool(nouns) and not _FORM_OR_GENERIC.search(text, nouns[-1].end(), head) and (
+            not _FORMS_SOLD.search(text, 0, nouns[0].start()))
 
 
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of
