@@ -126,9 +126,12 @@ class ReferenceTables:
         end_user_country = end_user.country if end_user else None
         dest = route.destination_country
         destinations = [dest] if end_user_country in (None, dest) else [dest, end_user_country]
-        lines = [_lines(d, goods) for d in raw_documents]
-        papers = [i for i, d in enumerate(raw_documents) if d.type in END_USER_PAPERS]
-        certified = {g.index for i in papers for g in lines[i]}
+        lines: list[list[GoodFacts]] = []  # the lines each document speaks of
+        certified: set[int] = set()  # the lines an end-user paper speaks of
+        for d in raw_documents:
+            lines.append(spoken := _lines(d, goods))
+            if d.type in END_USER_PAPERS:
+                certified.update(g.index for g in spoken)
         buyers = tuple(p.name for p in (consignee, end_user, notify) if p is not None)
         documents = [_document(i, d, lines, goods, destinations, route.transit_countries,
                                raw_documents, buyers, exporter.name)
@@ -333,6 +336,13 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     the exporter too) is made out to another buyer; an invoice or packing list issued by
     another firm than the exporter comes from another seller."""
     codes = doc.covers_hs
+    if (doc.quantity is None and not codes and doc.destination_country is None
+            and doc.issued_to is None and doc.issued_by is None):
+        # states nothing to compare (most papers name a type and a number): agrees
+        return DocumentFacts(
+            index, f"documents[{index}]", doc.type, doc.number, None, None, doc.end_user,
+            doc.issued_on, doc.valid_until, codes, None, doc.unit, None, None, False, False,
+            False, False, False, None)
     lines = all_lines[index]
     declared = _declared_quantity(doc, lines) if doc.quantity is not None else None
     quantity_mismatch = False
