@@ -220,6 +220,8 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "Solder wire without antimony",
         "不含镓焊锡膏",
         "ジスプロシウム不使用の合金",  # absent, in Japanese after the name
+        "アルミホイール aluminium alloy wheels 17x7J, Ga・Ge 不検出",  # not detected
+        "PTFE lined crucibles 500 ml for galium/gallium melting lines",  # what they are for
         "はんだ合金（ガリウム・ゲルマニウムフリー）",
         "Copper cathodes grade A, Sb < 5 ppm, Bi < 1 ppm",
         "Zinc ingots, Sb max 0.002%",

@@ -29,9 +29,10 @@ _PLURAL_FORMS = ("(?<![A-Za-z-])(?i:magnets|ingots|wafers|powders|substrates|cry
 _FORMS_SOLD = re.compile(rf"{_PLURAL_FORMS}(?![A-Za-z-])")
 _ENDS_IN_FORMS_SOLD = re.compile(rf"{_PLURAL_FORMS}$")
 # Absent, in Japanese or Korean after a name or a list of names: "ジスプロシウム不使用",
-# "Dy・Tbフリー", "디스프로슘 프리" (the English "Dy/Tb-free" is read by each pattern its own way).
+# "Dy・Tbフリー", "Ga・Ge 不検出" (not detected), "디스프로슘 프리" (the English
+# "Dy/Tb-free" is read by each pattern its own way).
 ABSENT_AFTER = (r"(?:\s*[/・、,&]\s*(?:[A-Za-z]{1,12}|[\u30a0-\u30ff]{2,12}|[\uac00-\ud7a3]{2,8}))*"
-                r"\s*(?:フリー|なし|不使用|無し|프리|없음|미사용|무첨가)")
+                r"\s*(?:フリー|なし|不使用|無し|不検出|未検出|프리|없음|미사용|무첨가|미검출)")
 # A chemical formula as a token: elements and their counts, in its own capitals ("Dy2O3", "Fe").
 _FORMULA = r"(?-i:(?:[A-Z][a-z]?\d*)+)(?![A-Za-z])"
 # The prefixes that multiply a compound word ("trichloride", "pentafluoride", "sesquioxide").
@@ -158,7 +159,7 @@ INCIDENTAL = Beside(
                r"|(?:不含|无|非|ไม่มี)$"
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
                # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
-               r"|(?i:\bfor\s+(?:[\w'’-]+\s+){0,2})$"
+               r"|(?i:\bfor\s+(?:[\w'’-]+(?:\s*/\s*|\s+)){0,2})$"
                # how they were tested, and for what: "tested by HPGe (high-purity germanium)
                # spectrometry", "analysed by ICP-MS for Ga, Ge, In"
                r"|(?i:\b(?:tested|measured|analy[sz]ed|determined|checked|scanned|examined)"
