@@ -687,6 +687,8 @@ def test_compile_terms_for_keyword_lists() -> None:
     ("tile cartons, outer marks 'floor tiles' only", "floor tiles"),
     ("ingots in light cartons, outer marking 'garden lights'", "garden lights"),
     ("in tableware cartons, declared together as tableware", "tableware"),
+    ("segments loose inside e-bike motor cartons, listed as motor spare parts",
+     "motor spare parts"),
     ("drums filled with ferroboron lumps on top, packing list shows ferroboron only",
      "ferroboron only"),
     ("sealed steel drums", None),

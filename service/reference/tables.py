@@ -132,7 +132,8 @@ class ReferenceTables:
             lines.append(spoken := _lines(d, goods))
             if d.type in END_USER_PAPERS:
                 certified.update(g.index for g in spoken)
-        buyers = tuple(p.name for p in (consignee, end_user, notify) if p is not None)
+        buyers = tuple(p.name for p in (consignee, end_user, notify, *intermediates)
+                       if p is not None)
         documents = [_document(i, d, lines, goods, destinations, route.transit_countries,
                                raw_documents, buyers, exporter.name)
                      for i, d in enumerate(raw_documents)]
@@ -332,9 +333,9 @@ def _document(index: int, doc: Document, all_lines: list[list[GoodFacts]],
     declaration, certificate of origin) must state the declared quantity; a licence,
     end-user certificate, end-use statement or contract states a ceiling the consignment
     must not exceed. An invoice, packing list, bill, waybill or contract made out to a
-    party the shipment does not name (consignee, end user, notify party; for a contract,
-    the exporter too) is made out to another buyer; an invoice or packing list issued by
-    another firm than the exporter comes from another seller."""
+    party the shipment does not name (consignee, end user, notify party, an intermediate
+    consignee; for a contract, the exporter too) is made out to another buyer; an invoice or
+    packing list issued by another firm than the exporter comes from another seller."""
     codes = doc.covers_hs
     if (doc.quantity is None and not codes and doc.destination_country is None
             and doc.issued_to is None and doc.issued_by is None):

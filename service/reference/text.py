@@ -68,18 +68,19 @@ _PACKAGES = (r"pallets?|drums?|cartons?|crates?|box(?:es)?|bags?|sacks?|containe
              r"|vessel|hold|truck|trailer|van|aircraft|ship|reefer|tank|argon|nitrogen|vacuum")
 
 # "drums labelled 'zinc ingots'", "cartons marked: ceramic parts", "shipping marks 'spare parts'",
-# "declared together as tableware", "packing list shows ferroboron only", "外包装标注为锌锭",
-# "申报为瓷器": what the packages say, or the papers declare, they hold (a quoted text, or the
-# rest of the clause). "Labelled with" names the label's fields ("labelled with product name and
-# hazard class"), so only a quoted text after it is read: "marked with 'spare parts'"; and
-# "labelled cartons" or "a labelled PE bottle" are packages that carry a label.
+# "declared together as tableware", "listed as motor spare parts", "packing list shows
+# ferroboron only", "外包装标注为锌锭", "申报为瓷器": what the packages say, or the papers declare,
+# they hold (a quoted text, or the rest of the clause). "Labelled with" names the label's fields
+# ("labelled with product name and hazard class"), so only a quoted text after it is read:
+# "marked with 'spare parts'"; and "labelled cartons" or "a labelled PE bottle" are packages that
+# carry a label.
 _MARKED = r"(?i:\b(?:labell?ed|marked|stencill?ed|tagged|printed|marks|markings?)\b)"
 _QUOTED = r"[\"'“‘「『]([^\"'”’」』]+)"
 _LABEL = re.compile(
     _MARKED + r"\s+(?i:with)\s*[:：-]?\s*" + _QUOTED + "|"
     r"(?:" + _MARKED + r"(?!\s+(?i:with)\b|(?:\s+[\w-]+){0,2}?\s+(?i:" + _PACKAGES + r")\b)"
     r"(?:\s+(?i:as|to\s+read|reading))?\s*[:：-]?"
-    r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested)\s+as\b)\s*[:：-]?"
+    r"|(?i:\b(?:declared(?:\s+together)?|invoiced|described|manifested|listed)\s+as\b)\s*[:：-]?"
     r"|(?i:\b(?:packing\s+list|invoice|papers|documents?)\s+(?:shows?|states?|says|lists?)\b)"
     r"\s*[:：-]?"
     r"|(?:标签|标注|标明|标识|标记|唛头|印有)(?:为|是|写着|写有)?\s*[:：]?"
