@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -429,6 +430,43 @@ def test_a_streamed_job_commits_its_parts_in_one_transaction(store: SqlStore) ->
         found = repo.get_screenings([s.id or "" for s in [*streamed, alone]], org=ORG)
         assert len(found) == 10
         assert repo.get_screenings([lost.id or ""], org=ORG) == {}
+
+
+def test_the_writer_checkpoints_the_wal_beside_its_commits(tmp_path: Path) -> None:
+    """On SQLite (WAL) the writer's own commits leave the WAL alone (no request waits for a
+    checkpoint); its checkpoint thread copies the WAL into the database file once about 4 MiB
+    have been sent to be stored."""
+    import os
+    import time
+
+    from service.store import GroupCommitWriter
+
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    upgrade(url)
+    store = SqlStore.from_url(url)
+    apart = SqlStore.from_url(url, checkpoints=False)
+    with apart.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    apart.dispose()
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+    path = store.engine.url.database or ""
+    before = os.path.getsize(path)
+    writer = GroupCommitWriter(store)
+    writer.start()
+    try:
+        for _ in range(6):  # each about 0.8 MB (each padding a string of its own)
+            writer.submit([NewScreening(screening=make_screening(), org=ORG,
+                                        shipment={"pad": f"{i:04d}" + "x" * 8000})
+                           for i in range(100)]).result(timeout=30)
+        deadline = time.monotonic() + 20
+        while os.path.getsize(path) < before + (4 << 20) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.path.getsize(path) >= before + (4 << 20)
+    finally:
+        writer.stop()
+        store.dispose()
 
 
 def test_a_failing_streamed_job_stores_none_of_its_parts(store: SqlStore) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import ChecklistItem, Citation, RulesetRef, Screening
+from ..models import ChecklistItem, Citation, RulesetRef, Screening, Shipment
 from ..models.screening import Severity
 from .examples import EXAMPLE_SCREENING
 from .problems import Problem
@@ -40,8 +40,10 @@ class BatchRequest(BaseModel):
     )
 
     # The upper bound is the server's setting (``maxItems`` documents its default), checked by
-    # the route with ``params.check_items_at_most``.
-    shipments: list[Any] = Field(
+    # the route with ``params.check_items_at_most``. A shipment is validated straight from the
+    # JSON as the body is read; one that is not valid stays as sent (the route validates it
+    # again for its errors), so that it fails alone.
+    shipments: list[Annotated[Shipment | Any, Field(union_mode="left_to_right")]] = Field(
         min_length=1,
         json_schema_extra={"items": {"$ref": "#/components/schemas/Shipment"},
                            "maxItems": MAX_BATCH},

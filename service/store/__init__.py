@@ -32,6 +32,7 @@ from .repository import (
     Store,
     StoredScreening,
     etag_for,
+    initial_review,
     screening_body,
 )
 from .tables import DEFAULT_ORG
@@ -67,6 +68,7 @@ __all__ = [
     "current_revision",
     "etag_for",
     "head_revision",
+    "initial_review",
     "make_engine",
     "normalise_url",
     "screening_body",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any, *,
+                       checkpoints: bool = True) -> None:
     cursor = dbapi_connection.cursor()
     try:
         # WAL: readers never block the writer and the writer never blocks readers.
@@ -49,6 +51,8 @@ def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> No
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        if not checkpoints:  # the owner checkpoints the WAL itself (`SqlStore.checkpoint`)
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
     finally:
         cursor.close()
 
@@ -63,8 +67,12 @@ def _sqlite_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str | URL, *, pool_size: int = 10, checkpoints: bool = True) -> Engine:
     """A configured engine; connects lazily. A SQLite file's parent directory is created.
+
+    ``checkpoints=False``: a SQLite commit never checkpoints the WAL into the database file
+    (SQLite does so by default in the commit that grows the WAL past 1,000 pages); the
+    engine's owner runs checkpoints itself. No effect on PostgreSQL.
 
     Raises ``StoreError`` when the URL is unusable or its driver is not installed.
     """
@@ -80,7 +88,8 @@ def make_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
                 pool_size=pool_size,
                 max_overflow=pool_size,
             )
-            event.listen(engine, "connect", _sqlite_on_connect)
+            event.listen(engine, "connect",
+                         functools.partial(_sqlite_on_connect, checkpoints=checkpoints))
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         return sa.create_engine(

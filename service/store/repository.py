@@ -186,11 +186,14 @@ class ScreeningRecord:
     shipment: str | Mapping[str, Any] | None
 
 
+def initial_review(decision: str) -> Review | None:
+    """The review a new screening is stored with: open unless it is clear."""
+    return _OPEN if decision != "clear" else None
+
+
 def stored_form(screening: Screening, now: dt.datetime) -> Screening:
-    """The screening as stored at `now`: with its creation time, and open for review
-    unless it is clear."""
-    return replace(screening, created_at=now,
-                   review=_OPEN if screening.decision != "clear" else None)
+    """The screening as stored at `now`: with its creation time and its initial review."""
+    return replace(screening, created_at=now, review=initial_review(screening.decision))
 
 
 # The screening's fields kept in columns of their own, not in its stored JSON body.
@@ -626,7 +629,7 @@ class SqlRepository:
         flags: list[dict[str, str]] = []
         events: list[NewEvent] = []
         for r in records:
-            flagged = r.decision != "clear"
+            flagged = initial_review(r.decision) is not None
             rows.append({
                 "id": r.id,
                 "org_id": r.org,
@@ -1030,9 +1033,10 @@ class SqlStore:
         self._heads = _HeadCache()
 
     @classmethod
-    def from_url(cls, url: str) -> SqlStore:
-        """A store for a ``DATABASE_URL``; connects lazily. Raises ``StoreError`` for a bad URL."""
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, checkpoints: bool = True) -> SqlStore:
+        """A store for a ``DATABASE_URL``; connects lazily. Raises ``StoreError`` for a bad URL.
+        ``checkpoints``: see ``make_engine`` (False: call ``checkpoint`` yourself)."""
+        return cls(make_engine(url, checkpoints=checkpoints))
 
     @property
     def backend(self) -> str:
@@ -1072,6 +1076,17 @@ class SqlStore:
                     self._heads.set(repo.appended)
         except SQLAlchemyError as exc:  # raised while closing or rolling back
             raise _translate(exc, "closing a transaction") from exc
+
+    def checkpoint(self) -> None:
+        """Copy what SQLite's WAL holds into the database file, without waiting for readers or
+        writers (a passive checkpoint; nothing to do on PostgreSQL)."""
+        if self.backend != "sqlite":
+            return
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except SQLAlchemyError as exc:
+            raise _translate(exc, "checkpointing") from exc
 
     def ping(self) -> None:
         try:

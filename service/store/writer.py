@@ -16,6 +16,10 @@ are built on this side (`stored_form`).
 A large job can be streamed (`stream`): its parts are inserted as they arrive, so that the
 writer stores the first screenings of a batch while the server screens the next ones, and
 the whole job still commits (or fails) in one transaction.
+
+On SQLite the writer's commits never checkpoint the WAL (by default the commit that grows it
+past 1,000 pages copies it into the database file, and its requests wait for that): a thread
+of the writer checkpoints beside the commits instead (`_Checkpoints`).
 """
 
 from __future__ import annotations
@@ -299,11 +303,13 @@ def _error(kind: str, message: str, key: str | None) -> Exception:
 
 
 class _Inbox:
-    """The messages from the server, with those read ahead and put back kept in order."""
+    """The messages from the server, with those read ahead and put back kept in order, and
+    how many bytes have come in (``received``)."""
 
     def __init__(self, jobs: Connection) -> None:
         self.jobs = jobs
         self.ahead: deque[_Message | None] = deque()
+        self.received = 0
 
     def ready(self) -> bool:
         """Whether a message can be had without waiting."""
@@ -313,8 +319,55 @@ class _Inbox:
         """The next message (None: stop). Raises ``EOFError`` when the server is gone."""
         if self.ahead:
             return self.ahead.popleft()
-        message: _Message | None = pickle.loads(self.jobs.recv_bytes())
+        data = self.jobs.recv_bytes()
+        self.received += len(data)
+        message: _Message | None = pickle.loads(data)
         return message
+
+
+class _Checkpoints:
+    """A thread that checkpoints SQLite's WAL whenever about as much as SQLite's own default
+    interval (1,000 pages of 4 KiB) has been sent to be stored since the last checkpoint.
+
+    A passive checkpoint runs beside the writer's transactions (in WAL mode neither waits for
+    the other), so no request waits for one. Nothing to do on PostgreSQL.
+    """
+
+    EVERY = 4 << 20  # bytes
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store = store
+        self._due = threading.Event()
+        self._stopping = False
+        self._since = 0
+        self._thread: threading.Thread | None = None
+        if store.backend == "sqlite":
+            self._thread = threading.Thread(target=self._run, name="assay-checkpoints",
+                                            daemon=True)
+            self._thread.start()
+
+    def received(self, total: int) -> None:
+        """The bytes received so far (``_Inbox.received``): start a checkpoint when due."""
+        if self._thread is not None and total - self._since >= self.EVERY:
+            self._since = total
+            self._due.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        if self._thread is not None:
+            self._stopping = True
+            self._due.set()
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._stopping:
+                return
+            try:
+                self._store.checkpoint()
+            except StoreError as exc:  # the next one retries; SQLite's data is safe either way
+                log.warning("WAL checkpoint failed: %s", exc)
 
 
 def main(argv: list[str]) -> None:
@@ -337,13 +390,14 @@ def _serve(url: str, jobs: Connection, results: Connection, max_group: int) -> N
     the server goes away (end of file)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops it, after draining
     try:
-        store = SqlStore.from_url(url)
+        store = SqlStore.from_url(url, checkpoints=False)
         store.ping()
     except Exception as exc:
         results.send_bytes(pickle.dumps(("error", str(exc))))
         return
     results.send_bytes(pickle.dumps(("ready", None)))
     inbox = _Inbox(jobs)
+    checkpoints = _Checkpoints(store)
     try:
         while True:
             message = inbox.get()
@@ -363,9 +417,11 @@ def _serve(url: str, jobs: Connection, results: Connection, max_group: int) -> N
                     group.append(more)
                 outcomes = _commit(store, group)
             results.send_bytes(pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL))
+            checkpoints.received(inbox.received)
     except (EOFError, OSError):
         return
     finally:
+        checkpoints.stop()
         store.dispose()
 
 

@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ from ...engine.schema import RedFlag
 from ...ids import new_screening_id
 from ...models import Screening, Shipment
 from ...models.construct import replace
-from ...models.screening import Decision, ReviewStatus
+from ...models.screening import Decision, Review, ReviewStatus
 from ...review import ReviewRequest
 from ...store import (
     Cursor,
@@ -38,6 +39,7 @@ from ...store import (
     IdempotencyWrite,
     NewScreening,
     ScreeningFilter,
+    initial_review,
     screening_body,
 )
 from ..deps import Services, ServicesDep, StoreDep
@@ -82,15 +84,18 @@ def _screening_json(screening: Screening) -> bytes:
 _DATETIME = TypeAdapter(dt.datetime | None)
 
 
+def _around_created_at(body: str, review: Review | None) -> tuple[bytes, bytes]:
+    """A stored screening's JSON (``_screening_json`` of it) but for its ``created_at``: what
+    comes before and after it. Made from the body it was stored with (``screening_body``,
+    serialised once for the column and the response): ``created_at`` and ``review``, the
+    model's last two fields, are all that is added."""
+    review_json = review.model_dump_json(by_alias=True).encode() if review else b"null"
+    return body[:-1].encode() + b',"created_at":', b',"review":' + review_json + b"}"
+
+
 def _stored_json(stored: Screening, body: str) -> bytes:
-    """``_screening_json(stored)`` made from the body it was stored with (``screening_body``,
-    serialised once for the column and the response): only ``created_at`` and ``review``, the
-    model's last two fields, are added."""
-    review = stored.review
-    return b"".join((
-        body[:-1].encode(), b',"created_at":', _DATETIME.dump_json(stored.created_at),
-        b',"review":', review.model_dump_json(by_alias=True).encode() if review else b"null",
-        b"}"))
+    before, after = _around_created_at(body, stored.review)
+    return before + _DATETIME.dump_json(stored.created_at) + after
 
 
 def _screening_response(screening: Screening, *, replayed: bool = False,
@@ -201,19 +206,21 @@ async def create_screening_batch(request: Request) -> Response:
     batch, (as_of, idempotency_key) = await read_request(request, BatchRequest, AS_OF,
                                                          IDEMPOTENCY_KEY)
     services, ruleset, principal = _context(request)
-    return await run_in_threadpool(_screen_batch, services, ruleset, principal, batch,
+    # The shipments as sent (read again only for an idempotency fingerprint).
+    raw = await request.body()
+    return await run_in_threadpool(_screen_batch, services, ruleset, principal, batch, raw,
                                    idempotency_key, as_of)
 
 
 def _screen_batch(services: Services, ruleset: Ruleset, principal: Principal,
-                  batch: BatchRequest, idempotency_key: str | None, as_of: dt.date | None
-                  ) -> Response:
+                  batch: BatchRequest, raw: bytes, idempotency_key: str | None,
+                  as_of: dt.date | None) -> Response:
     check_items_at_most(len(batch.shipments), services.settings.max_batch_items,
                         name="shipments")
     fingerprint = ""
     if idempotency_key is not None:
-        canonical = json.dumps(batch.shipments, sort_keys=True, separators=(",", ":"),
-                               ensure_ascii=False, default=str)
+        canonical = json.dumps(json.loads(raw)["shipments"], sort_keys=True,
+                               separators=(",", ":"), ensure_ascii=False)
         fingerprint = _fingerprint("POST /v1/screenings:batch", as_of, canonical.encode())
         record = _recorded(services, principal.org, idempotency_key)
         if record is not None:
@@ -225,17 +232,20 @@ def _screen_batch(services: Services, ruleset: Ruleset, principal: Principal,
     stream = services.writer.stream()
     try:
         for index, item in enumerate(batch.shipments):
-            try:
-                shipment = Shipment.model_validate(item)
-            except ValidationError as exc:
-                errors = field_errors(
-                    [{**e, "loc": ("shipments", index, *e["loc"])} for e in exc.errors()],
-                    where="body",
-                )
-                n = len(errors)
-                outcomes.append(problem_dict(422, detail=f"{n} invalid field{'s' * (n != 1)}",
-                                             errors=errors))
-                continue
+            if isinstance(item, Shipment):
+                shipment = item
+            else:
+                try:
+                    shipment = Shipment.model_validate(item)
+                except ValidationError as exc:
+                    errors = field_errors(
+                        [{**e, "loc": ("shipments", index, *e["loc"])} for e in exc.errors()],
+                        where="body",
+                    )
+                    n = len(errors)
+                    outcomes.append(problem_dict(
+                        422, detail=f"{n} invalid field{'s' * (n != 1)}", errors=errors))
+                    continue
             screening = replace(evaluate(ruleset, shipment, as_of), id=new_screening_id())
             new = _new(screening, shipment, principal)
             chunk.append(new)
@@ -257,38 +267,67 @@ def _screen_batch(services: Services, ruleset: Ruleset, principal: Principal,
         idempotency = IdempotencyWrite(org=principal.org, key=idempotency_key,
                                        fingerprint=fingerprint, status_code=200,
                                        result={"results": recorded})
+    committed = stream.end(chunk, idempotency=idempotency)
+    response = _BatchBody()  # made while the writer commits
+    for outcome in outcomes:
+        if isinstance(outcome, NewScreening):
+            response.add_new(outcome)
+        else:
+            response.add_problem(outcome)
     try:
-        stored = stream.end(chunk, idempotency=idempotency).result()  # in the order sent
+        stored = committed.result()  # in the order sent
     except IdempotencyKeyTaken:
         record = _recorded(services, principal.org, idempotency_key or "")
         if record is None:
             raise
         return _replay_batch(services, record, fingerprint)
-    for screening in stored:
-        services.metrics.count_screening(screening.decision)
-    done = iter(stored)
-    results = [(next(done), o.body) if isinstance(o, NewScreening) else o for o in outcomes]
-    return _batch_response(results)
+    for decision, n in Counter(s.decision for s in stored).items():
+        services.metrics.count_screening(decision, n)
+    return response.response(stored)
 
 
-def _batch_response(results: Sequence[Screening | tuple[Screening, str | None] | dict[str, Any]],
-                    *, replayed: bool = False) -> Response:
-    """Results in order: a screening (serialised here), a stored screening with the body it was
-    stored with (``_stored_json``), or a problem."""
-    parts: list[bytes] = []
-    for result in results:
-        if isinstance(result, tuple):
-            screening, body = result
-            json_ = _screening_json(screening) if body is None else _stored_json(screening, body)
-            parts.append(b'{"status":201,"screening":' + json_ + b"}")
-        elif isinstance(result, Screening):
-            parts.append(b'{"status":201,"screening":' + _screening_json(result) + b"}")
-        else:
-            parts.append(b'{"status":422,"problem":'
-                         + json.dumps(result, ensure_ascii=False).encode() + b"}")
-    headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return Response(b'{"results":[' + b",".join(parts) + b"]}", status_code=200,
-                    headers=headers, media_type=JSON)
+class _BatchBody:
+    """A batch's 200 body, its results in order, built piece by piece. A new screening's
+    ``created_at`` is set by the writer at the commit, so it is filled in last (``response``):
+    the rest is built while the writer commits."""
+
+    def __init__(self) -> None:
+        self._pieces: list[bytes] = []
+        self._created: list[int] = []  # where each new screening's created_at goes
+
+    def add(self, screening: Screening) -> None:
+        """A screening as it is (one read back from the store)."""
+        self._item(b'{"status":201,"screening":', _screening_json(screening), b"}")
+
+    def add_new(self, new: NewScreening) -> None:
+        """A screening being stored, made from the body it is stored with."""
+        before, after = _around_created_at(new.body or screening_body(new.screening),
+                                           initial_review(new.screening.decision))
+        self._item(b'{"status":201,"screening":', before)
+        self._created.append(len(self._pieces))
+        self._pieces += (b"", after + b"}")
+
+    def add_problem(self, problem: dict[str, Any]) -> None:
+        self._item(b'{"status":422,"problem":', json.dumps(problem, ensure_ascii=False).encode(),
+                   b"}")
+
+    def _item(self, *pieces: bytes) -> None:
+        self._pieces.append(b"," + pieces[0] if self._pieces else pieces[0])
+        self._pieces += pieces[1:]
+
+    def response(self, stored: Sequence[Screening] = (), *, replayed: bool = False
+                 ) -> Response:
+        """The response, the new screenings' creation times taken from them as ``stored``
+        (in the order added)."""
+        created: dict[dt.datetime | None, bytes] = {}
+        for slot, screening in zip(self._created, stored, strict=True):
+            at = screening.created_at
+            if at not in created:
+                created[at] = _DATETIME.dump_json(at)
+            self._pieces[slot] = created[at]
+        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        return Response(b"".join((b'{"results":[', *self._pieces, b"]}")), status_code=200,
+                        headers=headers, media_type=JSON)
 
 
 def _replay_batch(services: ServicesDep, record: IdempotencyRecord, fingerprint: str
@@ -300,10 +339,13 @@ def _replay_batch(services: ServicesDep, record: IdempotencyRecord, fingerprint:
     with services.store.transaction() as repo:
         found = repo.get_screenings([r["id"] for r in recorded if r.get("status") == 201],
                                     org=record.org)
-    results: list[Screening | dict[str, Any]] = [
-        found[r["id"]] if r.get("status") == 201 else r["problem"] for r in recorded
-    ]
-    return _batch_response(results, replayed=True)
+    response = _BatchBody()
+    for r in recorded:
+        if r.get("status") == 201:
+            response.add(found[r["id"]])
+        else:
+            response.add_problem(r["problem"])
+    return response.response(replayed=True)
 
 
 @router.get(
