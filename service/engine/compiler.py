@@ -235,11 +235,26 @@ def _field(key: str, spec: Any, scope: FieldType, ctx: Context, kmark: Mark,
             v, where = get(r), path
         else:
             v, where = get(s), prefix + path
-        if len(ops) == 1:
-            return ops[0].explain(v, s, r, where)
-        return [e for o in ops for e in o.explain(v, s, r, where)]
+        evidence = (ops[0].explain(v, s, r, where) if len(ops) == 1
+                    else [e for o in ops for e in o.explain(v, s, r, where)])
+        if v is None or v is True or v is False:
+            return _shown_as_submitted(evidence, s, path)
+        return evidence
 
     return Compiled(emit, explain, texts, ((path, from_root),))
+
+
+def _shown_as_submitted(evidence: list[Evidence], item: Any, path: str) -> list[Evidence]:
+    """A yes, a no or a nothing derived from one submitted field of a line, party or paper (a
+    line's ``controlled_heading`` from its ``hs_code``, its ``named_item`` from its
+    ``description``): the evidence shows that field's value (its path already points at it)
+    and names the derived fact in its why, so that "is missing" is not read as the field's."""
+    submitted = getattr(item.__class__, "SUBMITTED", None)
+    field = submitted.get(path) if submitted else None
+    if not field or not hasattr(item, field):
+        return evidence
+    value = _jsonable(getattr(item, field))
+    return [replace(e, value=value, why=f"{path} {e.why}") for e in evidence]
 
 
 class Built(NamedTuple):

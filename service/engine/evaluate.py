@@ -50,7 +50,11 @@ def _submitted(evidence: Evidence, facts: Facts) -> Evidence:
                 return replace(evidence, path=head, why="is missing")
         elif getattr(facts, path, 0) == []:
             return replace(evidence, path=path, value=None, why="is missing")  # an empty list
-    return evidence if path == evidence.path else replace(evidence, path=path)
+    if path == evidence.path:
+        return evidence
+    if evidence.why == "is missing":  # a derived fact is, not the field it is read from
+        return replace(evidence, path=path, why=f"{evidence.path} is missing")
+    return replace(evidence, path=path)
 
 
 def decide(ruleset: Ruleset, findings: list[Finding]) -> tuple[str, int]:
