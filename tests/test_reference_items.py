@@ -323,6 +323,7 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "লেড-অ্যাসিড ব্যাটারি, সীসা-অ্যান্টিমনি গ্রিড",
         "PET bottle-grade resin IV 0.80, Sb-catalysed (锑系催化剂)",
         "Lead-acid batteries 12V, lead-antimony positive grids (铅锑合金板栅)",
+        "Ethylene glycol antimony (antimony glycolate) 99.0%, PET polycondensation catalyst",
         # a gauge, not the symbol
         "18 Ga galvanised brad nails, 50 mm",
         "Stainless steel tie wire 20 ga., 1 kg coils",
@@ -503,6 +504,9 @@ def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str
         ("Пластины германия монокристаллические", "germanium-metal"),
         ("Triphenylantimony (C6H5)3Sb 99.9999%", "antimony-organic"),
         ("Terbium(III,IV) oxide, 4N, powder", "terbium-oxide"),  # mixed valence
+        ("Arseniuro di gallio policristallino 6N, lingotti", "gallium-arsenide"),
+        ("Biossido di germanio 5N", "germanium-dioxide"),
+        ("Trióxido de antimônio 99,995%", "antimony-oxide"),
         ("Batter mix, 25 kg bags", None),
     ],
 )

@@ -235,6 +235,14 @@ def test_a_term_after_a_negation_in_its_clause_does_not_count() -> None:
     assert _hit(_terms("vague_descriptions"), "Non-ferrous smelting residue for recycling")
 
 
+def test_a_term_joined_to_free_says_what_the_text_is_without() -> None:
+    concealment = _terms("concealment_terms")
+    assert not _hit(concealment, "plain labelled bags; covert-free, tamper-evident wrap")
+    assert _hit(concealment, "covert packing, free of charge")
+    assert not _hit(concealment, "FIBC bags with concealed-zipper discharge spout")
+    assert _hit(concealment, "magnets concealed in zipper bags")
+
+
 def test_vague_descriptions() -> None:
     pattern = _terms("vague_descriptions")
     for text in (

@@ -10,7 +10,7 @@ for `defence`, "courier bags" as goods for `courier`). A term that overlaps one 
 not count, unless the term holds the whole exception and more ("self-defense force" is a term
 though "self-defense" is an exception). A term after a negation in its clause says what the
 text is not ("non-aluminium", "not for military use", "nothing hidden") and does not count
-either.
+either, nor does a term joined to "-free" ("covert-free": without it).
 """
 
 from __future__ import annotations
@@ -77,6 +77,13 @@ _NEGATIONS = frozenset(("no", "not", "nothing", "never", "without", "excluding",
 _CLAUSE_END = re.compile(r"[,;:()\[\]!?]|\.(?!\d)")
 
 
+def _free_of(folded: str, words: list[re.Match[str]], end: int) -> bool:
+    """Whether the word after the phrase ending before word `end` is "free", joined to it by
+    a hyphen ("covert-free packing")."""
+    return (end < len(words) and words[end][0] == "free"
+            and folded[words[end - 1].end():words[end].start()] == "-")
+
+
 def _negated(folded: str, words: list[re.Match[str]], i: int) -> bool:
     """Whether a negation stands before word `i` in its clause."""
     if i and words[i - 1][0] == "non":
@@ -109,7 +116,8 @@ class KeywordMatcher:
                     excepted.append((i, i + found[0]))
         for i in range(len(words)):
             match = _at(self._first, words, i)
-            if match is not None and not _negated(folded, tokens, i) and not any(
+            if match is not None and not _negated(folded, tokens, i) and not _free_of(
+                    folded, tokens, i + match[0]) and not any(
                     start < i + match[0] and i < end and not (i <= start and end <= i + match[0])
                     for start, end in excepted):
                 return match[1]
