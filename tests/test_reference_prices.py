@@ -72,12 +72,14 @@ CLEAN = [
     ("gallium-metal", 1169.7),
     ("germanium-dioxide", 2035.6),
     ("graphite-spherical", 4.0),
+    ("graphite-natural-flake", 0.45),  # flake fines at their October 2024 low
     ("ndfeb-tb-dy-magnet", 95.7),
     ("tungsten-oxide", 72.9),
     ("antimony-metal", 63.4),
     ("dysprosium-oxide", 499.9),
 ]
-UNDERVALUED = [("gallium-metal", 16.5), ("ndfeb-tb-dy-magnet", 2.6)]
+UNDERVALUED = [("gallium-metal", 16.5), ("ndfeb-tb-dy-magnet", 2.6),
+               ("graphite-natural-flake", 0.05)]
 
 
 @pytest.mark.parametrize(("item_id", "unit_value"), CLEAN)
