@@ -507,6 +507,9 @@ def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str
         ("Arseniuro di gallio policristallino 6N, lingotti", "gallium-arsenide"),
         ("Biossido di germanio 5N", "germanium-dioxide"),
         ("Trióxido de antimônio 99,995%", "antimony-oxide"),
+        # a rare earth's other compounds
+        ("Gadolinium oxysulfide Gd2O2S:Pr scintillator powder, 99.99%", "gadolinium-oxide"),
+        ("Scandium iodide ScI3 anhydrous 99.99% for metal-halide lamp dosing", "scandium-oxide"),
         ("Batter mix, 25 kg bags", None),
     ],
 )

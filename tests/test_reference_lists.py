@@ -339,8 +339,11 @@ def test_common_commodities() -> None:
         "Trimethylgallium (TMGa) 6N, electronic grade, in steel bubblers",
         "Tin dioxide SnO2 99.9% powder",
         "Copper sputtering target 6N, bonded to backing plate",
+        # what the goods are for
+        "Semi-graphitic carbon cathode blocks for aluminium reduction cells",
     ):
         assert not _hit(pattern, text), text
+    assert _hit(pattern, "Aluminium ingots for aluminium casting")
 
 
 def test_forwarder_name_terms() -> None:
