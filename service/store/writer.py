@@ -366,7 +366,7 @@ class _Checkpoints:
                 return
             try:
                 self._store.checkpoint()
-            except StoreError as exc:  # the next one retries; SQLite's data is safe either way
+            except Exception as exc:  # the next one retries; the data is in the WAL either way
                 log.warning("WAL checkpoint failed: %s", exc)
 
 
