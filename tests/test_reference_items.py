@@ -324,6 +324,9 @@ def test_incidental_mentions_of_other_names(catalogue: ItemCatalogue, descriptio
         "PET bottle-grade resin IV 0.80, Sb-catalysed (锑系催化剂)",
         "Lead-acid batteries 12V, lead-antimony positive grids (铅锑合金板栅)",
         "Ethylene glycol antimony (antimony glycolate) 99.0%, PET polycondensation catalyst",
+        "Antimony-doped tin oxide (ATO) conductive powder, SnO2:Sb",  # a dopant, after a host
+        "PET bottle-grade resin (polymerised with antimony catalyst)",
+        "Silicon-germanium (SiGe) epitaxial wafers on 200 mm silicon substrates, Ge 25 at%",
         # a gauge, not the symbol
         "18 Ga galvanised brad nails, 50 mm",
         "Stainless steel tie wire 20 ga., 1 kg coils",
@@ -789,12 +792,14 @@ def test_carriage_text(packaging: str, carriage: str | None) -> None:
     ("Antimony ingots 99.65% labelled as toys", "antimony-metal"),
     ("Dysprosium oxide 99.5% for motor magnets", "dysprosium-oxide"),
     ("Germanium lens blanks, 5N", "germanium-metal"),
+    ("GaN-based blue LED packages SMD 2835 (InGaN chips, finished components on reels)", None),
+    ("GaN LED epitaxial wafers 4 inch", "gallium-nitride"),  # wafers for LEDs
 ])
 def test_finished_article_at_the_head(description: str, item_id: str | None) -> None:
     catalogue = ItemCatalogue.from_entries(_entries(), [
         {"term": t} for t in ("motor", "servo", "charger", "bracelet", "camera", "insert",
                               "crown", "scanner", "toy", "transistor", "calibration standard",
-                              "lens", "module")])
+                              "lens", "module", "led")])
     assert _id(catalogue, description) == item_id
 
 

@@ -152,12 +152,16 @@ class ArticleHead:
 # goods.
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
+# A share of the whole: "2.5 %", "25 at%", "3 wt.%".
+_SHARE = r"(?:(?:at|wt|mol|vol)\.?\s*)?%"
 INCIDENTAL = Beside(
     re.compile(r"(?i:\b(?:free\s+of|without|no|non|not|excluding|except|sans|ohne|frei\s+von|sin"
                r"|libre\s+de|без|não\s+contém|nao\s+contem|bez|tanpa|không\s+chứa|không\s+có|بدون)"
                r"(?:[\s-]+\w+\s*(?:/|&|\band\b|\bor\b)|[\s-]+(?-i:[A-Z][a-z]?)\s*,)*[\s-]*)$"
                r"|(?:不含|无|非|ไม่มี)$"
                r"|(?<![A-Za-z])[A-Z][a-z]?\d*[(\[](?:[A-Z][a-z]?\d*\s*[,/]\s*)*$"
+               # the dopant after a host's formula: "SnO2:Sb", "Gd2O2S:Pr", "YAG:Ce"
+               r"|(?<![A-Za-z0-9])(?:[A-Z][a-z]?\d*){2,}:$"
                # what the goods are for: "wafer carrier for GaN LED epitaxy tools"
                r"|(?i:\bfor\s+(?:[\w'’-]+(?:\s*/\s*|\s+)){0,2})$"
                # how they were tested, and for what: "tested by HPGe (high-purity germanium)
@@ -176,7 +180,7 @@ INCIDENTAL = Beside(
                r"|\s*[:=]?\s*\d[\d.]*\s*(?:ppm|ppb)\b"
                # a minor constituent: "zinc concentrate, Ge 0.01%", "Pb 97.4 %, Sb 2.5 %",
                # "Sb 2.4-2.6 %"
-               r"|\s*[:=]?\s*(?:\d(?:[.,]\d+)?|[.,]\d+)(?:\s*[-–]\s*\d(?:[.,]\d+)?)?\s*%"
+               rf"|\s*[:=]?\s*(?:\d(?:[.,]\d+)?|[.,]\d+)(?:\s*[-–]\s*\d(?:[.,]\d+)?)?\s*{_SHARE}"
                # an entry of an impurity table: "Sb 0.4, As 0.5", "Ga <0.1, Ge <0.1 ppm"
                r"|\s*[:=]?\s*(?:<|≤|<=)\s*\d"
                r"|\s*[:=]?\s*[0-4]?\d(?:[.,]\d+)?(?=\s*[,;)]|\s+[A-Z][a-z]?\s*[:=<\d])"
@@ -184,12 +188,13 @@ INCIDENTAL = Beside(
                r"|\s*[:=~]?\s*~?\s*\d(?:[.,]\d+)?\s*[eE]\s*[+-]?\d"
                # the assay of an ore, a mixture or a compound, after a formula or a symbol:
                # "tungsten concentrate WO3 65%", "antimony triacetate, Sb 40%"
-               r"|(?:(?<=\d)|(?<=\b(?-i:[A-Z][a-z])))\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*%"
-               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped|catalysed|catalyzed)\b"
+               rf"|(?:(?<=\d)|(?<=\b(?-i:[A-Z][a-z])))\s*[:=]?\s*[1-8]\d(?:[.,]\d+)?\s*{_SHARE}"
+               r"|[\s-]*(?:tipped|coated|plated|clad|brazed|doped|catalysed|catalyzed|catalysts?)\b"
                # the stabiliser of zirconia or hafnia: "yttria-stabilised zirconia" (YSZ)
                r"|[\s-]*stabili[sz]ed\s+(?:zirconi|zro2|hafni))"
                r"|稳定(?:的)?(?:氧化)?[锆铪]"
-               # a catalyst it names: "PET resin, Sb-catalysed (锑系催化剂)"
+               # a catalyst it names: "PET resin, Sb-catalysed (锑系催化剂)", "with antimony
+               # catalyst"
                r"|系?催化"
                r"|(?:\s*[,/]\s*[A-Z][a-z]?\d*)*[)\]]\d*[A-Z][a-z]?\d*(?![a-z])"
                # the first symbol of a formula with a bracketed group: "Ga(NO3)3", "Ga(CH3)3"
