@@ -170,6 +170,11 @@ def test_military_terms() -> None:
         "Askeri insansız hava aracı motorları",
         "مكونات رؤوس الصواريخ للاستخدام العسكري",
         "thiết bị quốc phòng",
+        "Fábricas y Maestranzas del Ejército (FAMAE)",
+        "Υπουργείο Εθνικής Άμυνας",
+        "משרד הביטחון",
+        "mühimmat üretimi",
+        "Polska Grupa Zbrojeniowa S.A.",
     ):
         assert _hit(pattern, text), text
     for text in CLEAN_END_USES + CLEAN_PARTIES + [
@@ -181,6 +186,9 @@ def test_military_terms() -> None:
         "Titan Armor Coatings GmbH",
         "Red Missile E-Bikes Ltd",
         "Artillery 3D Printing Co",
+        "Ejército de Salvación, tienda solidaria",
+        "pręty zbrojeniowe, stal zbrojeniowa B500SP",  # reinforcing bars
+        "驱动电机，用于坦克300混动越野车",  # a car model
     ]:
         assert not _hit(pattern, text), text
 
@@ -190,7 +198,8 @@ def test_military_use_words() -> None:
     for text in ("armour-piercing penetrators", "infrared windows for interceptor seekers",
                  "artillery fuzes", "torpedo guidance", "Wärmebildvisiere für Schützenpanzer"):
         assert _hit(pattern, text), text
-    for text in CLEAN_END_USES:
+    for text in CLEAN_END_USES + ["bottiglie decorative a forma di missile",
+                                  "wear tips for ballistic separators in waste sorting plants"]:
         assert not _hit(pattern, text), text
 
 
