@@ -198,8 +198,8 @@ def test_military_use_words() -> None:
     for text in ("armour-piercing penetrators", "infrared windows for interceptor seekers",
                  "artillery fuzes", "torpedo guidance", "Wärmebildvisiere für Schützenpanzer"):
         assert _hit(pattern, text), text
-    for text in CLEAN_END_USES + ["bottiglie decorative a forma di missile",
-                                  "wear tips for ballistic separators in waste sorting plants"]:
+    for text in [*CLEAN_END_USES, "bottiglie decorative a forma di missile",
+                 "wear tips for ballistic separators in waste sorting plants"]:
         assert not _hit(pattern, text), text
 
 
