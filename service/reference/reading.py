@@ -143,6 +143,10 @@ class ArticleHead:
             not _FORMS_SOLD.search(text, 0, nouns[0].start()))
 
 
+# A share of the whole: "2.5 %", "25 at%", "3 wt.%".
+_SHARE = r"(?:(?:at|wt|mol|vol)\.?\s*)?%"
+
+
 # A name that a description mentions only as absent ("gallium-free solder paste", "free of
 # germanium", "不含镓"), as an impurity limit ("copper cathodes, Sb < 5 ppm"), as a finish or
 # dopant of other goods ("tungsten-carbide-tipped saw blades") or as a symbol inside a larger
@@ -152,8 +156,6 @@ class ArticleHead:
 # goods.
 # Narrower than the composition negations of `items.Threshold`: "Gallium metal, lead-free"
 # still names gallium metal.
-# A share of the whole: "2.5 %", "25 at%", "3 wt.%".
-_SHARE = r"(?:(?:at|wt|mol|vol)\.?\s*)?%"
 INCIDENTAL = Beside(
     re.compile(r"(?i:\b(?:free\s+of|without|no|non|not|excluding|except|sans|ohne|frei\s+von|sin"
                r"|libre\s+de|без|não\s+contém|nao\s+contem|bez|tanpa|không\s+chứa|không\s+có|بدون)"
