@@ -250,6 +250,17 @@ def test_a_term_joined_to_free_says_what_the_text_is_without() -> None:
     assert _hit(concealment, "covert packing, free of charge")
     assert not _hit(concealment, "FIBC bags with concealed-zipper discharge spout")
     assert _hit(concealment, "magnets concealed in zipper bags")
+    assert not _hit(concealment, "FIBC bags with hidden-seam (sift-proof) stitching")
+    assert not _hit(concealment, "container closed with a concealed-bolt high-security seal")
+
+
+def test_false_labels_in_other_languages() -> None:
+    concealment = _terms("concealment_terms")
+    for text in ("外包装伪标为“氧化铝粉”", "cajas etiquetadas falsamente como «piezas de repuesto»",
+                 "ré-étiqueté « dioxyde de titane » pour le transport",
+                 "поддельная маркировка на коробках", "bao bì dán nhãn giả 'bột đá vôi'"):
+        assert _hit(concealment, text), text
+    assert not _hit(concealment, "净重实为25公斤，铁桶包装")
 
 
 def test_vague_descriptions() -> None:
