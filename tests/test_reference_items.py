@@ -510,6 +510,9 @@ def test_formulas_written_in_capitals(catalogue: ItemCatalogue, description: str
         ("Arseniuro di gallio policristallino 6N, lingotti", "gallium-arsenide"),
         ("Biossido di germanio 5N", "germanium-dioxide"),
         ("Trióxido de antimônio 99,995%", "antimony-oxide"),
+        # an alloy target named with its other metal between: a target, not the alloy
+        ("Scandium-aluminium alloy sputtering target Al-Sc 20at%", "scandium-target"),
+        ("스칸듐-알루미늄 합금 스퍼터링 타겟, 직경 300mm", "scandium-target"),
         # a rare earth's other compounds
         ("Gadolinium oxysulfide Gd2O2S:Pr scintillator powder, 99.99%", "gadolinium-oxide"),
         ("Scandium iodide ScI3 anhydrous 99.99% for metal-halide lamp dosing", "scandium-oxide"),
